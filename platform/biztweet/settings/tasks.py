@@ -1,0 +1,14 @@
+"""Celery: Redis broker, late acks so a crashed worker's task runs again."""
+
+from biztweet.env import ENV
+
+CELERY_BROKER_URL = ENV.redis_url
+CELERY_RESULT_BACKEND = ENV.redis_url
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}

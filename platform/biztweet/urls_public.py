@@ -1,0 +1,7 @@
+"""The vendor's own host (BASE_DOMAIN): operator console, Stripe webhooks."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tenants.urls")),
+]

@@ -1,0 +1,106 @@
+"""Writes to the directory: bootstrap a tenant's org, add and update employees."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+
+from directory.models import CompanySettings, Employee, OrgUnit, Rank, Role
+
+DEFAULT_RANKS = {
+    "ko": ["사원", "대리", "과장", "차장", "부장", "상무", "전무", "부사장", "사장"],
+    "en": [
+        "Associate", "Senior Associate", "Manager", "Senior Manager", "Director", "Senior Director",
+        "Vice President", "Executive Vice President", "President",
+    ],
+}
+DEFAULT_NAME_TEMPLATE = {"ko": "{full} {rank}", "en": "{full}"}
+
+
+def company_settings() -> CompanySettings:
+    found = CompanySettings.objects.filter(id=1).first()
+    return found if found is not None else CompanySettings(id=1, company_name="")
+
+
+def render_display_name(employee: Employee, *, template: str, rank_names: dict[int, str]) -> str:
+    values = {
+        "family": employee.family_name,
+        "given": employee.given_name,
+        "full": employee.full_name or employee.username,
+        "rank": rank_names.get(employee.rank_level, ""),
+        "title": employee.title,
+    }
+    return " ".join(template.format(**values).split())
+
+
+def username_from_email(email: str) -> str:
+    """A free Mastodon-style handle derived from an email's local part ("kim.cs@x" → "kim.cs")."""
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", email.split("@", 1)[0]).strip("._-") or "user"
+    candidate, n = base[:60], 1
+    while Employee.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base[:56]}{n}"
+    return candidate
+
+
+def rank_names() -> dict[int, str]:
+    return dict(Rank.objects.values_list("level", "name"))
+
+
+def unit_create(*, name: str, parent: OrgUnit | None) -> OrgUnit:
+    with transaction.atomic():
+        unit = OrgUnit.objects.create(name=name, parent=parent)
+        unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+        unit.save(update_fields=["path"])
+    return unit
+
+
+@transaction.atomic
+def employee_create(
+    *,
+    username: str,
+    email: str,
+    family_name: str = "",
+    given_name: str = "",
+    name_latin: str = "",
+    unit: OrgUnit | None,
+    rank_level: int = 1,
+    title: str = "",
+    role: str = Role.MEMBER,
+    password: str | None = None,
+    employee_number: str = "",
+    names: dict[int, str] | None = None,
+    template: str | None = None,
+) -> Employee:
+    employee = Employee(
+        username=username, email=email, family_name=family_name, given_name=given_name,
+        name_latin=name_latin, unit=unit, rank_level=rank_level, title=title, role=role,
+        employee_number=employee_number,
+    )
+    if password:
+        employee.set_password(password)
+    else:
+        employee.set_unusable_password()
+    employee.display_name = render_display_name(
+        employee,
+        template=template or company_settings().display_name_template,
+        rank_names=names if names is not None else rank_names(),
+    )
+    employee.full_clean(exclude=["password", "photo"])
+    employee.save()
+    return employee
+
+
+@transaction.atomic
+def directory_bootstrap(*, company_name: str, locale: str, admin_email: str, admin_password: str) -> Employee:
+    """A new tenant's starting directory: the company as root unit, the rank ladder, the first admin."""
+    CompanySettings.objects.create(
+        id=1, company_name=company_name, locale=locale, display_name_template=DEFAULT_NAME_TEMPLATE[locale]
+    )
+    Rank.objects.bulk_create(Rank(level=i, name=n) for i, n in enumerate(DEFAULT_RANKS[locale], start=1))
+    root = unit_create(name=company_name, parent=None)
+    return employee_create(
+        username=username_from_email(admin_email), email=admin_email, unit=root, role=Role.ADMIN, password=admin_password,
+        given_name="Admin" if locale == "en" else "관리자",
+    )

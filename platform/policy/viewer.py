@@ -1,0 +1,55 @@
+"""Who is looking: everything the rules need to know about the reader, loaded once per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from directory.models import Employee, Role
+
+
+@dataclass
+class Viewer:
+    """The reader. ``employee`` is None for an anonymous request, which sees nothing."""
+
+    employee: Employee | None
+    _followees: frozenset[int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, user: object) -> Viewer:
+        if isinstance(user, Employee) and user.is_authenticated:
+            return cls(employee=user)
+        return cls(employee=None)
+
+    @property
+    def id(self) -> int | None:
+        return self.employee.pk if self.employee else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.employee is not None and self.employee.is_active
+
+    @property
+    def is_compliance(self) -> bool:
+        return self.is_active and self.employee is not None and self.employee.role == Role.COMPLIANCE
+
+    @property
+    def rank_level(self) -> int:
+        return self.employee.rank_level if self.employee else 0
+
+    @cached_property
+    def unit_ancestor_ids(self) -> tuple[int, ...]:
+        """The viewer's unit and every unit above it: a unit post targets one of these to reach them."""
+        if self.employee is None or self.employee.unit_id is None:
+            return ()
+        unit = self.employee.unit
+        return tuple(unit.ancestor_ids()) if unit is not None else ()
+
+    @property
+    def followees(self) -> frozenset[int]:
+        if self._followees is None:
+            from social.models import Follow
+
+            ids = Follow.objects.filter(follower_id=self.id).values_list("followee_id", flat=True)
+            self._followees = frozenset(ids) if self.id else frozenset()
+        return self._followees
