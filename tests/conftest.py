@@ -1,0 +1,66 @@
+"""The test harness: a real PostgreSQL test database with two tenant schemas for the whole session.
+
+``acme`` (Korean) is the tenant most tests run in; ``globex`` (English) exists so isolation tests
+can prove that nothing crosses from one to the other. Each test runs in a transaction that is rolled
+back, and the connection is reset to the public schema around every test (django-tenants refuses
+to create tenants from inside a tenant schema).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from tenants.models import Tenant
+
+ACME_HOST = "acme.localhost"
+GLOBEX_HOST = "globex.localhost"
+ADMIN_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from tenants.services import tenant_onboard
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        tenant_onboard(slug="acme", name="에이크미", admin_email="admin@acme.example",
+                       admin_password=ADMIN_PASSWORD, locale="ko")
+        tenant_onboard(slug="globex", name="Globex", admin_email="admin@globex.example",
+                       admin_password=ADMIN_PASSWORD, locale="en")
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_around_each_test() -> Iterator[None]:
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def acme(db) -> Iterator[Tenant]:  # type: ignore[no-untyped-def]
+    """The main test tenant, with the connection switched into its schema."""
+    tenant = Tenant.objects.get(slug="acme")
+    with tenant_context(tenant):
+        yield tenant
+
+
+@pytest.fixture
+def globex(db) -> Tenant:  # type: ignore[no-untyped-def]
+    """The second tenant (not entered: use ``tenant_context`` to work inside it)."""
+    return Tenant.objects.get(slug="globex")
+
+
+@pytest.fixture
+def acme_client() -> Client:
+    return Client(HTTP_HOST=ACME_HOST)
+
+
+@pytest.fixture
+def globex_client() -> Client:
+    return Client(HTTP_HOST=GLOBEX_HOST)
