@@ -23,16 +23,24 @@ ADMIN_PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The test database, always created (tests with real servers or workers use it without the
+    ``db`` fixture, since their writes must commit), with the two session tenants."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import tenant_onboard
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         connection.set_schema_to_public()
         tenant_onboard(slug="acme", name="에이크미", admin_email="admin@acme.example",
                        admin_password=ADMIN_PASSWORD, locale="ko")
         tenant_onboard(slug="globex", name="Globex", admin_email="admin@globex.example",
                        admin_password=ADMIN_PASSWORD, locale="en")
     yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

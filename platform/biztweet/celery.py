@@ -10,7 +10,6 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
 
-app = CeleryApp("biztweet")
+app = CeleryApp("biztweet", task_cls="common.tasks:TenantTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_cls = "common.tasks:TenantTask"
 app.autodiscover_tasks()
