@@ -104,3 +104,19 @@ def directory_bootstrap(*, company_name: str, locale: str, admin_email: str, adm
         username=username_from_email(admin_email), email=admin_email, unit=root, role=Role.ADMIN, password=admin_password,
         given_name="Admin" if locale == "en" else "관리자",
     )
+
+
+def display_names_refresh() -> int:
+    """Re-render every employee's display name (after the template or a rank's name changed)."""
+    template = company_settings().display_name_template
+    names = rank_names()
+    changed = []
+    for employee in Employee.objects.filter(unit__isnull=False).only(
+        "id", "username", "family_name", "given_name", "rank_level", "title", "display_name"
+    ):
+        rendered = render_display_name(employee, template=template, rank_names=names)
+        if rendered != employee.display_name:
+            employee.display_name = rendered
+            changed.append(employee)
+    Employee.objects.bulk_update(changed, ["display_name"], batch_size=500)
+    return len(changed)
