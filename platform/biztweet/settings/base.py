@@ -38,6 +38,11 @@ TENANT_APPS = [
     "directory",
     "social",
     "posts",
+    "timelines",
+    "notifications",
+    "oauth2_provider",
+    "rest_framework",
+    "api",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
