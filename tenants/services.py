@@ -19,7 +19,9 @@ from tenants.template_schema import ensure_template
 log = logging.getLogger(__name__)
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
-HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 LOCALES = ("ko", "en")
 
 
@@ -109,7 +111,9 @@ def tenant_onboard(
                 from directory.services import directory_bootstrap
 
                 admin = directory_bootstrap(
-                    company_name=name, locale=locale, admin_email=admin_email,
+                    company_name=name,
+                    locale=locale,
+                    admin_email=admin_email,
                     admin_password=admin_password or generated,
                 )
     except Exception:
@@ -118,8 +122,13 @@ def tenant_onboard(
         raise
     connection.set_schema_to_public()
     log.info("onboarded tenant %s on %s", slug, host)
-    return Onboarded(tenant=tenant, domain=host, url=tenant_url(host), admin_username=admin.username,
-                     admin_password=generated)
+    return Onboarded(
+        tenant=tenant,
+        domain=host,
+        url=tenant_url(host),
+        admin_username=admin.username,
+        admin_password=generated,
+    )
 
 
 def _drop_schema_if_left(schema: str) -> None:

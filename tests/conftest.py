@@ -33,10 +33,20 @@ def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore
     with django_db_blocker.unblock():
         db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         connection.set_schema_to_public()
-        tenant_onboard(slug="acme", name="에이크미", admin_email="admin@acme.example",
-                       admin_password=ADMIN_PASSWORD, locale="ko")
-        tenant_onboard(slug="globex", name="Globex", admin_email="admin@globex.example",
-                       admin_password=ADMIN_PASSWORD, locale="en")
+        tenant_onboard(
+            slug="acme",
+            name="에이크미",
+            admin_email="admin@acme.example",
+            admin_password=ADMIN_PASSWORD,
+            locale="ko",
+        )
+        tenant_onboard(
+            slug="globex",
+            name="Globex",
+            admin_email="admin@globex.example",
+            admin_password=ADMIN_PASSWORD,
+            locale="en",
+        )
     yield
     with django_db_blocker.unblock():
         connection.set_schema_to_public()

@@ -40,7 +40,11 @@ def test_manage_py_adds_platform_itself_without_shadowing_stdlib() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", "import platform, directory; print(platform.__file__)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("platform.py")

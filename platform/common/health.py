@@ -37,5 +37,7 @@ class HealthProbeMiddleware:
         if request.path == "/readyz":
             checks = {"database": _database_ok(), "redis": _redis_ok()}
             ready = all(checks.values())
-            return JsonResponse({"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503)
+            return JsonResponse(
+                {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+            )
         return self.get_response(request)

@@ -36,7 +36,9 @@ class Page:
     limit: int = DEFAULT_LIMIT
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str], *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> Page:
+    def from_params(
+        cls, params: Mapping[str, str], *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT
+    ) -> Page:
         raw_limit = params.get("limit")
         try:
             limit = int(raw_limit) if raw_limit not in (None, "") else default

@@ -12,7 +12,11 @@ class UsernameOrEmailBackend(ModelBackend):
     """Password sign-in by handle or by email (the first admin signs in with their email)."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> Employee | None:
         if not username or password is None:
             return None

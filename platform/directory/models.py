@@ -18,7 +18,9 @@ class OrgUnit(models.Model):
     """
 
     name = models.CharField(max_length=120)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=1000, blank=True, db_index=True, editable=False)
     sort_order = models.PositiveIntegerField(default=0)
 
@@ -27,11 +29,15 @@ class OrgUnit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="unique_unit_name_per_parent"),
             models.UniqueConstraint(
-                fields=["parent"], condition=models.Q(parent__isnull=True), nulls_distinct=False,
+                fields=["parent"],
+                condition=models.Q(parent__isnull=True),
+                nulls_distinct=False,
                 name="one_root_unit",
             ),
         ]
-        indexes = [models.Index(fields=["path"], name="orgunit_path_prefix", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["path"], name="orgunit_path_prefix", opclasses=["varchar_pattern_ops"])
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -124,8 +130,10 @@ class Employee(AbstractBaseUser, PermissionsMixin):
 
     @property
     def full_name(self) -> str:
-        return f"{self.family_name}{self.given_name}" if _is_hangul(self.family_name) else (
-            f"{self.given_name} {self.family_name}".strip()
+        return (
+            f"{self.family_name}{self.given_name}"
+            if _is_hangul(self.family_name)
+            else (f"{self.given_name} {self.family_name}".strip())
         )
 
     @property

@@ -39,9 +39,7 @@ def visible_posts(viewer: Viewer) -> QuerySet[Post]:
         return posts.none()
     if viewer.is_compliance:
         return posts
-    original_visible = Exists(
-        Post.objects.filter(pk=OuterRef("reblog_of_id")).filter(_own_rule_q(viewer))
-    )
+    original_visible = Exists(Post.objects.filter(pk=OuterRef("reblog_of_id")).filter(_own_rule_q(viewer)))
     return posts.filter(
         (Q(reblog_of__isnull=True) & _own_rule_q(viewer)) | (Q(reblog_of__isnull=False) & Q(original_visible))
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from celery.exceptions import CeleryError
@@ -23,7 +22,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def queue(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     name = f"test-{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock(), celery_worker(name, log=tmp_path_factory.mktemp("worker") / "worker.log"):
+    with (
+        django_db_blocker.unblock(),
+        celery_worker(name, log=tmp_path_factory.mktemp("worker") / "worker.log"),
+    ):
         yield name
 
 

@@ -42,8 +42,12 @@ def _org() -> Org:
     )
 
 
-def _person(name: str, unit: OrgUnit, rank: int = 1, role: str = Role.MEMBER, active: bool = True) -> Employee:
-    employee = employee_create(username=name, email=f"{name}@acme.example", unit=unit, rank_level=rank, role=role)
+def _person(
+    name: str, unit: OrgUnit, rank: int = 1, role: str = Role.MEMBER, active: bool = True
+) -> Employee:
+    employee = employee_create(
+        username=name, email=f"{name}@acme.example", unit=unit, rank_level=rank, role=role
+    )
     if not active:
         employee.is_active = False
         employee.save(update_fields=["is_active"])
@@ -103,7 +107,9 @@ def test_queryset_predicate_and_oracle_agree_for_every_combination(acme) -> None
     targets = {Audience.UNIT: [org.team, org.division, org.root]}
     for audience, min_rank, mention in itertools.product(Audience.values, [None, 3, 6], [False, True]):
         for unit in targets.get(audience, [None]):
-            post = Post.objects.create(author=author, text="t", audience=audience, unit=unit, min_rank=min_rank)
+            post = Post.objects.create(
+                author=author, text="t", audience=audience, unit=unit, min_rank=min_rank
+            )
             mentioned: set[int] = set()
             if mention:
                 Mention.objects.create(post=post, employee=mentioned_person)
@@ -122,7 +128,9 @@ def test_queryset_predicate_and_oracle_agree_for_every_combination(acme) -> None
             expected = oracle(viewer_employee, post, mentioned, follows)
             name = viewer_employee.username if viewer_employee else "anonymous"
             assert (post.pk in visible_ids) == expected, f"queryset disagrees for {name} on {_describe(post)}"
-            assert can_view_post(viewer, post) == expected, f"predicate disagrees for {name} on {_describe(post)}"
+            assert can_view_post(viewer, post) == expected, (
+                f"predicate disagrees for {name} on {_describe(post)}"
+            )
             checked += 1
     assert checked == len(viewers) * len(posts) > 400
 

@@ -63,9 +63,26 @@ def celery_worker(queue: str, *, log: Path) -> Iterator[subprocess.Popen[bytes]]
     """A real ``celery -A biztweet worker`` consuming only ``queue``."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "biztweet", "worker", "--pool=solo", "-Q", queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
-            cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "biztweet",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=child_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 30
@@ -84,9 +101,22 @@ def asgi_server(*, log: Path, extra_env: dict[str, str] | None = None) -> Iterat
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "biztweet.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=child_env(**(extra_env or {})), stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "biztweet.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=child_env(**(extra_env or {})),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 30
@@ -96,7 +126,9 @@ def asgi_server(*, log: Path, extra_env: dict[str, str] | None = None) -> Iterat
                         break
                 except OSError:
                     if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"server did not start:\n{log.read_text(errors='replace')}") from None
+                        raise RuntimeError(
+                            f"server did not start:\n{log.read_text(errors='replace')}"
+                        ) from None
                     time.sleep(0.1)
             yield f"http://127.0.0.1:{port}"
         finally:

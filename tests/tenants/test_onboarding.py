@@ -23,8 +23,18 @@ def _nothing_created(slug: str, domain: str) -> None:
 
 
 def test_onboard_creates_schema_domain_root_unit_ranks_and_admin(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("onboard_tenant", "initech", "--name", "Initech", "--admin-email", "Boss@Initech.example",
-                 "--admin-password", "s3cret-pass", "--locale", "en")
+    call_command(
+        "onboard_tenant",
+        "initech",
+        "--name",
+        "Initech",
+        "--admin-email",
+        "Boss@Initech.example",
+        "--admin-password",
+        "s3cret-pass",
+        "--locale",
+        "en",
+    )
     out = capsys.readouterr()
     assert out.out.strip() == "http://initech.localhost:8000"
 
@@ -45,8 +55,18 @@ def test_onboard_creates_schema_domain_root_unit_ranks_and_admin(capsys: pytest.
 
 
 def test_onboard_with_a_custom_domain_serves_on_it() -> None:
-    call_command("onboard_tenant", "hooli", "--name", "Hooli", "--domain", "chat.hooli.example",
-                 "--admin-email", "gavin@hooli.example", "--admin-password", "s3cret-pass")
+    call_command(
+        "onboard_tenant",
+        "hooli",
+        "--name",
+        "Hooli",
+        "--domain",
+        "chat.hooli.example",
+        "--admin-email",
+        "gavin@hooli.example",
+        "--admin-password",
+        "s3cret-pass",
+    )
     assert Client(HTTP_HOST="chat.hooli.example").get("/login/").status_code == 200
     assert Client(HTTP_HOST="hooli.localhost").get("/login/").status_code == 404
 
@@ -55,8 +75,9 @@ def test_onboard_without_password_generates_one_shown_once(capsys: pytest.Captur
     call_command("onboard_tenant", "umbrella", "--name", "Umbrella", "--admin-email", "red@umbrella.example")
     err = capsys.readouterr().err
     password = err.split("generated admin password (shown once): ")[1].strip()
-    response = Client(HTTP_HOST="umbrella.localhost").post("/login/", {"username": "red@umbrella.example",
-                                                                       "password": password})
+    response = Client(HTTP_HOST="umbrella.localhost").post(
+        "/login/", {"username": "red@umbrella.example", "password": password}
+    )
     assert response.status_code == 302
 
 
@@ -102,8 +123,16 @@ def test_failure_midway_leaves_no_orphan_schema(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(directory.services, "directory_bootstrap", explode)
     with pytest.raises(RuntimeError):
-        call_command("onboard_tenant", "doomed", "--name", "Doomed", "--admin-email", "x@doomed.example",
-                     "--admin-password", "s3cret-pass")
+        call_command(
+            "onboard_tenant",
+            "doomed",
+            "--name",
+            "Doomed",
+            "--admin-email",
+            "x@doomed.example",
+            "--admin-password",
+            "s3cret-pass",
+        )
     _nothing_created("doomed", "doomed.localhost")
 
 

@@ -41,7 +41,9 @@ def test_console_needs_an_operator() -> None:
 def test_tenant_admin_is_not_an_operator() -> None:
     # A tenant's admin exists only in the tenant schema; the public host does not know them.
     client = Client(HTTP_HOST="localhost")
-    response = client.post("/ops/login/", {"username": "admin@acme.example", "password": "correct-horse-battery"})
+    response = client.post(
+        "/ops/login/", {"username": "admin@acme.example", "password": "correct-horse-battery"}
+    )
     assert response.status_code == 200
     assert client.get("/ops/").status_code == 302
 

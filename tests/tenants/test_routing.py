@@ -7,8 +7,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from tests.conftest import ADMIN_PASSWORD
 from tenants.models import Tenant
+from tests.conftest import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,12 @@ def test_suspended_tenant_answers_403_page_and_keeps_its_data(acme_client: Clien
     response = acme_client.get("/login/")
     assert response.status_code == 403
     assert "suspended" in response.content.decode()
-    assert acme_client.post("/login/", {"username": "admin@acme.example", "password": ADMIN_PASSWORD}).status_code == 403
+    assert (
+        acme_client.post(
+            "/login/", {"username": "admin@acme.example", "password": ADMIN_PASSWORD}
+        ).status_code
+        == 403
+    )
 
     connection.set_schema_to_public()
     tenant.status = "active"

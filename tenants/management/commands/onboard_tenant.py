@@ -18,8 +18,13 @@ class Command(BaseCommand):
     def handle(self, *args: object, **opts: str) -> None:
         try:
             done = tenant_onboard(
-                slug=opts["slug"], name=opts["name"], domain=opts["domain"], admin_email=opts["admin_email"],
-                admin_password=opts["admin_password"], plan=opts["plan"], locale=opts["locale"],
+                slug=opts["slug"],
+                name=opts["name"],
+                domain=opts["domain"],
+                admin_email=opts["admin_email"],
+                admin_password=opts["admin_password"],
+                plan=opts["plan"],
+                locale=opts["locale"],
             )
         except TenantError as exc:
             raise CommandError(str(exc)) from None
