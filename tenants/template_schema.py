@@ -1,7 +1,7 @@
 """The template schema new tenants are cloned from.
 
 Cloning a migrated schema is much faster than replaying every migration for each new company
-(figures in the README). A template that lags behind the code would hand new tenants an old
+(figures in bench/RESULTS.md). A template that lags behind the code would hand new tenants an old
 schema, so it is checked against the migration graph before every clone and migrated when stale.
 """
 

@@ -5,7 +5,7 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 # New tenants are cloned from a migrated template schema instead of replaying every migration
-# (measured in the README: "Onboarding"). The template is migrated with every `migrate_schemas`
+# (measured in bench/RESULTS.md, "Onboarding"). The template is migrated with every `migrate_schemas`
 # by tenants.signals, so it can never lag behind the code.
 TENANT_BASE_SCHEMA = "_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
