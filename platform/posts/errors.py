@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class PostInvalid(ValueError):
-    """Bad input for a post (empty, too long, unknown reply target, bad poll, bad media): nothing was saved."""
+    """Bad input for a post (empty, too long, unknown reply target, bad poll or media): nothing was saved."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

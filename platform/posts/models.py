@@ -40,7 +40,9 @@ class Post(models.Model):
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.COMPANY)
     # A company post kept off the company timeline (Mastodon's "unlisted").
     unlisted = models.BooleanField(default=False)
-    unit = models.ForeignKey("directory.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "directory.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     min_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     # A deleted parent leaves its replies in place with ``in_reply_to`` cleared (they then read as
     # starting their own branch); ``in_reply_to_account`` and ``thread_id`` survive the deletion, so the
@@ -54,7 +56,9 @@ class Post(models.Model):
     # The id of the conversation's first post (its own id for a root). Not a foreign key: the root may be
     # deleted while the thread lives on. Thread context is one indexed query on it, whatever the depth.
     thread_id = models.BigIntegerField(null=True, blank=True)
-    reblog_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs")
+    reblog_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reblogs"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     fanout_state = models.CharField(max_length=8, choices=FanoutState.choices, default=FanoutState.PENDING)
@@ -66,20 +70,24 @@ class Post(models.Model):
             ),
             # One reblog per employee per original (post_reblog is idempotent on top of this).
             models.UniqueConstraint(
-                fields=["author", "reblog_of"], condition=models.Q(reblog_of__isnull=False),
+                fields=["author", "reblog_of"],
+                condition=models.Q(reblog_of__isnull=False),
                 name="one_reblog_per_author",
             ),
         ]
         indexes = [
             models.Index(fields=["author", "-id"], name="post_author_recent"),
             models.Index(
-                fields=["-id"], name="post_company_timeline",
+                fields=["-id"],
+                name="post_company_timeline",
                 condition=models.Q(audience="company", unlisted=False, reblog_of__isnull=True),
             ),
             models.Index(fields=["thread_id", "id"], name="post_thread"),
             models.Index(fields=["in_reply_to", "id"], name="post_replies"),
             models.Index(fields=["reblog_of", "id"], name="post_reblogs"),
-            models.Index(fields=["id"], name="post_fanout_pending", condition=models.Q(fanout_state="pending")),
+            models.Index(
+                fields=["id"], name="post_fanout_pending", condition=models.Q(fanout_state="pending")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,7 +100,9 @@ class Post(models.Model):
 
 class Mention(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentioned_in")
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentioned_in"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "employee"], name="unique_mention")]
@@ -138,8 +148,9 @@ class MediaAttachment(models.Model):
     kind = models.CharField(max_length=10, default="image")
     # Paths start with the tenant's schema (TenantFileSystemStorage).
     file = models.ImageField(upload_to="media/", width_field="width", height_field="height")
-    preview = models.ImageField(upload_to="media/previews/", width_field="preview_width",
-                                height_field="preview_height", blank=True)
+    preview = models.ImageField(
+        upload_to="media/previews/", width_field="preview_width", height_field="preview_height", blank=True
+    )
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     preview_width = models.PositiveIntegerField(null=True, blank=True)
@@ -183,7 +194,9 @@ class PollOption(models.Model):
 
     class Meta:
         ordering = ["position"]
-        constraints = [models.UniqueConstraint(fields=["poll", "position"], name="unique_poll_option_position")]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "position"], name="unique_poll_option_position")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -206,7 +219,9 @@ class PollVote(models.Model):
 class Favourite(models.Model):
     """A like. The row id orders the liker's favourites timeline (Mastodon pages it by this id)."""
 
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
+    )
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="favourites")
     created_at = models.DateTimeField(auto_now_add=True)
 

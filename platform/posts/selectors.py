@@ -1,0 +1,267 @@
+"""Reads about posts, each starting from ``policy.visible_posts(viewer)``.
+
+Counts are computed per viewer here rather than stored (``status_stats``): a reply or a repost the viewer
+may not see is not counted, so no number reveals a post they cannot read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+import policy
+from common.paging import Page
+from directory.models import Employee
+from posts.models import Bookmark, Favourite, MediaAttachment, Poll, PollVote, Post, PostEdit
+from posts.text import normalise_tag
+
+__all__ = [
+    "PostStats",
+    "bookmarks_timeline",
+    "edit_history",
+    "favourited_by",
+    "favourites_timeline",
+    "media_for_owner",
+    "normalise_tag",
+    "poll_for",
+    "poll_own_votes",
+    "reblogged_by",
+    "status_context",
+    "status_stats",
+]
+
+# Mastodon's own cap on a thread's context.
+CONTEXT_LIMIT = 4096
+
+
+def status_context(viewer: policy.Viewer, post: Post) -> tuple[list[Post], list[Post]]:
+    """Ancestors (oldest first) and descendants (depth-first, in reply order) of ``post`` that the viewer
+    may see. Two queries whatever the depth: the thread's shape by its root id, then the visible posts.
+
+    A hidden post in the middle of a chain is left out, not the chain above or below it, as Mastodon
+    does: the viewer sees exactly the posts they could open one by one."""
+    if post.reblog_of_id is not None:
+        assert post.reblog_of is not None
+        post = post.reblog_of
+    root = post.thread_id or post.pk
+    shape = list(
+        policy.dangerously_all_posts()
+        .filter(thread_id=root, reblog_of__isnull=True)
+        .order_by("id")
+        .values_list("id", "in_reply_to_id")[:CONTEXT_LIMIT]
+    )
+    parent_of = dict(shape)
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent in shape:
+        children[parent].append(pk)
+
+    ancestor_ids: list[int] = []
+    seen = {post.pk}
+    cursor = parent_of.get(post.pk, post.in_reply_to_id)
+    while cursor is not None and cursor not in seen:
+        ancestor_ids.append(cursor)
+        seen.add(cursor)
+        cursor = parent_of.get(cursor)
+    ancestor_ids.reverse()
+
+    descendant_ids: list[int] = []
+    stack = list(reversed(children.get(post.pk, [])))
+    while stack:
+        pk = stack.pop()
+        if pk in seen:
+            continue
+        seen.add(pk)
+        descendant_ids.append(pk)
+        stack.extend(reversed(children.get(pk, [])))
+
+    wanted = ancestor_ids + descendant_ids
+    if not wanted:
+        return [], []
+    visible = {
+        p.pk: p
+        for p in policy.visible_posts(viewer).filter(pk__in=wanted).select_related("author", "author__unit")
+    }
+    return (
+        [visible[pk] for pk in ancestor_ids if pk in visible],
+        [visible[pk] for pk in descendant_ids if pk in visible],
+    )
+
+
+def _original(viewer: policy.Viewer, post_id: int | str) -> Post:
+    post = policy.access_post(viewer, post_id)
+    return post.reblog_of if post.reblog_of_id and post.reblog_of is not None else post
+
+
+def _paged(qs: QuerySet, page: Page) -> list:  # type: ignore[type-arg]
+    return page.arrange(list(qs.filter(**page.id_filter("id")).order_by(page.order_by("id"))[: page.limit]))
+
+
+def favourited_by(viewer: policy.Viewer, post_id: int | str, page: Page) -> list[Employee]:
+    """Who liked a post the viewer may see (404 otherwise), newest like first. Each employee carries
+    ``paging_id`` (the like's id) for the Link header."""
+    post = _original(viewer, post_id)
+    rows = _paged(Favourite.objects.filter(post=post).select_related("employee", "employee__unit"), page)
+    return [_with_paging_id(row.employee, row.pk) for row in rows]
+
+
+def reblogged_by(viewer: policy.Viewer, post_id: int | str, page: Page) -> list[Employee]:
+    """Who reposted a post the viewer may see (404 otherwise), newest first; ``paging_id`` = the repost id."""
+    post = _original(viewer, post_id)
+    rows = _paged(
+        policy.visible_posts(viewer).filter(reblog_of=post).select_related("author", "author__unit"), page
+    )
+    return [_with_paging_id(row.author, row.pk) for row in rows]
+
+
+def _with_paging_id(employee: Employee, paging_id: int) -> Employee:
+    employee.paging_id = paging_id  # type: ignore[attr-defined]
+    return employee
+
+
+def _saved_timeline(
+    viewer: policy.Viewer, model: type[Favourite] | type[Bookmark], page: Page
+) -> tuple[list[Post], int | None, int | None]:
+    if viewer.employee is None or not viewer.is_active:
+        return [], None, None
+    visible = policy.visible_posts(viewer).filter(pk=OuterRef("post_id"))
+    rows = _paged(
+        model.objects.filter(employee_id=viewer.id)
+        .filter(Exists(visible))
+        .select_related("post", "post__author", "post__author__unit"),
+        page,
+    )
+    if not rows:
+        return [], None, None
+    return [row.post for row in rows], rows[-1].pk, rows[0].pk
+
+
+def bookmarks_timeline(viewer: policy.Viewer, page: Page) -> tuple[list[Post], int | None, int | None]:
+    """The viewer's bookmarked posts they may still see, newest bookmark first, paged by the bookmark's
+    id: (posts, next max_id, prev min_id) for the Link header."""
+    return _saved_timeline(viewer, Bookmark, page)
+
+
+def favourites_timeline(viewer: policy.Viewer, page: Page) -> tuple[list[Post], int | None, int | None]:
+    """The viewer's liked posts they may still see, paged like ``bookmarks_timeline``."""
+    return _saved_timeline(viewer, Favourite, page)
+
+
+@dataclass(frozen=True)
+class PostStats:
+    replies_count: int
+    reblogs_count: int
+    favourites_count: int
+    favourited: bool
+    reblogged: bool
+    bookmarked: bool
+
+
+def status_stats(viewer: policy.Viewer, post_ids: Iterable[int]) -> dict[int, PostStats]:
+    """Counts and the viewer's own flags for a page of posts, in one query. Replies and reposts are
+    counted only where the viewer may see them. Pass the originals' ids for reposts."""
+    ids = list(set(post_ids))
+    if not ids:
+        return {}
+    visible = policy.visible_posts(viewer)
+
+    def count(qs: QuerySet, field: str) -> Coalesce:  # type: ignore[type-arg]
+        counted = (
+            qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+    me = viewer.id or 0
+    rows = (
+        policy.dangerously_all_posts()
+        .filter(pk__in=ids)
+        .annotate(
+            n_replies=count(visible, "in_reply_to_id"),
+            n_reblogs=count(visible, "reblog_of_id"),
+            n_favourites=count(Favourite.objects.all(), "post_id"),
+            is_favourited=Exists(Favourite.objects.filter(post_id=OuterRef("pk"), employee_id=me)),
+            is_reblogged=Exists(Post.objects.filter(reblog_of_id=OuterRef("pk"), author_id=me)),
+            is_bookmarked=Exists(Bookmark.objects.filter(post_id=OuterRef("pk"), employee_id=me)),
+        )
+        .values_list(
+            "pk", "n_replies", "n_reblogs", "n_favourites", "is_favourited", "is_reblogged", "is_bookmarked"
+        )
+    )
+    return {pk: PostStats(*values) for pk, *values in rows}
+
+
+def poll_for(viewer: policy.Viewer, poll_id: int | str) -> Poll:
+    """A poll on a post the viewer may see (404 otherwise), with its options and ``own_votes``."""
+    try:
+        pk = int(poll_id)
+    except (TypeError, ValueError):
+        raise Http404("Record not found") from None
+    poll = (
+        Poll.objects.filter(pk=pk, post__in=policy.visible_posts(viewer).values("pk"))
+        .prefetch_related("options")
+        .first()
+    )
+    if poll is None:
+        raise Http404("Record not found")
+    poll.own_votes = poll_own_votes(viewer, [poll.pk]).get(poll.pk, [])  # type: ignore[attr-defined]
+    return poll
+
+
+def poll_own_votes(viewer: policy.Viewer, poll_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The option positions the viewer chose, per poll (absent = has not voted)."""
+    votes: dict[int, list[int]] = defaultdict(list)
+    for poll_id, position in (
+        PollVote.objects.filter(poll_id__in=list(poll_ids), voter_id=viewer.id or 0)
+        .order_by("option__position")
+        .values_list("poll_id", "option__position")
+    ):
+        votes[poll_id].append(position)
+    return dict(votes)
+
+
+def edit_history(viewer: policy.Viewer, post_id: int | str) -> list[PostEdit]:
+    """Every version of a post the viewer may see, oldest first; a never-edited post has one version,
+    itself (unsaved, as Mastodon answers)."""
+    post = policy.access_post(viewer, post_id)
+    edits = list(PostEdit.objects.filter(post=post).order_by("created_at", "id"))
+    if edits:
+        return edits
+    media = [
+        {
+            "id": str(m.pk),
+            "description": m.description,
+            "file": m.file.name,
+            "preview": m.preview.name,
+            "width": m.width,
+            "height": m.height,
+        }
+        for m in MediaAttachment.objects.filter(post=post).order_by("position")
+    ]
+    return [
+        PostEdit(
+            post=post,
+            text=post.text,
+            content_html=post.content_html,
+            spoiler_text=post.spoiler_text,
+            sensitive=post.sensitive,
+            media=media,
+            poll=None,
+            created_at=post.created_at,
+        )
+    ]
+
+
+def media_for_owner(viewer: policy.Viewer, media_id: int | str) -> MediaAttachment:
+    """An upload, to its owner only (anyone else gets 404, as for a missing one)."""
+    try:
+        pk = int(media_id)
+    except (TypeError, ValueError):
+        raise Http404("Record not found") from None
+    media = MediaAttachment.objects.filter(pk=pk, owner_id=viewer.id or 0).first()
+    if media is None or not viewer.is_active:
+        raise Http404("Record not found")
+    return media

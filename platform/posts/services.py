@@ -1,0 +1,750 @@
+"""Every write to posts: create, edit, delete, reblog, like, bookmark, vote, upload media.
+
+Each service validates everything before it writes, writes in one transaction, and schedules its side
+effects (fan-out, notifications) for after the commit, so a refused or failed write leaves nothing
+behind and tells nobody. Errors: ``PostInvalid`` (Mastodon's 422), ``policy.ActionRefused`` (403),
+``Http404`` for anything the actor may not see (the same answer as for something missing).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.utils import timezone
+
+import policy
+from common import snowflake
+from directory.models import Employee, OrgUnit, Rank
+from directory.services import company_settings
+from posts import media as media_lib
+from posts import text as text_lib
+from posts.errors import MediaInvalid, PostInvalid
+from posts.models import (
+    Audience,
+    Bookmark,
+    Favourite,
+    Hashtag,
+    IdempotencyKey,
+    MediaAttachment,
+    Mention,
+    Poll,
+    PollOption,
+    PollVote,
+    Post,
+    PostEdit,
+    PostHashtag,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_MEDIA = 4
+POLL_MIN_OPTIONS = 2
+POLL_MAX_OPTIONS = 4
+POLL_OPTION_MAX_CHARS = 50
+POLL_MIN_EXPIRY = 300
+POLL_MAX_EXPIRY = 30 * 24 * 3600
+IDEMPOTENCY_WINDOW = timedelta(hours=1)
+# Polls ending sooner than this get their own delayed task; later ones are found by the periodic sweep
+# (posts.tasks.polls_expire_due), because a Redis broker redelivers delayed tasks older than its
+# visibility timeout (600 s in settings/tasks.py) and a month-long delay would be re-sent all month.
+POLL_ETA_HORIZON = 540
+
+
+@dataclass(frozen=True)
+class PollSpec:
+    options: list[str]
+    expires_in: int
+    multiple: bool = False
+    hide_totals: bool = False
+
+
+@dataclass
+class _Draft:
+    """A post's content, validated and resolved, ready to write."""
+
+    text: str
+    spoiler_text: str
+    sensitive: bool
+    content_html: str
+    mentioned: list[Employee] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    media_ids: list[int] = field(default_factory=list)
+    poll: PollSpec | None = None
+
+
+# --- side effects -----------------------------------------------------------------------------------
+
+
+def _call_later(module: str, name: str, *args: Any) -> None:
+    """Call ``module.name(*args)`` after the commit. Imported lazily: timelines and notifications import
+    posts, and a missing receiver must not turn a committed write into an error for the writer."""
+
+    def run() -> None:
+        try:
+            fn = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            log.error("side effect %s.%s is not available; skipped for %s", module, name, args)
+            return
+        fn(*args)
+
+    transaction.on_commit(run, robust=False)
+
+
+# --- validation -------------------------------------------------------------------------------------
+
+
+def _nfc(value: str | None) -> str:
+    # Composed Hangul everywhere: one code point per syllable for counting, and search and hashtags
+    # match whichever form the keyboard produced.
+    return unicodedata.normalize("NFC", value or "")
+
+
+def _tenant_base_url() -> str:
+    """The tenant's address for links inside rendered posts (mentions, hashtags)."""
+    tenant = getattr(connection, "tenant", None)
+    domain_obj = None
+    if tenant is not None and hasattr(tenant, "get_primary_domain"):
+        domain_obj = tenant.get_primary_domain()
+    if domain_obj is None:
+        return ""
+    from tenants.services import tenant_url
+
+    return tenant_url(domain_obj.domain)
+
+
+def _tenant_hosts() -> set[str]:
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or not hasattr(tenant, "domains"):
+        return set()
+    return {d.lower() for d in tenant.domains.values_list("domain", flat=True)}
+
+
+def _validate_poll(poll: PollSpec) -> PollSpec:
+    options = [_nfc(o).strip() for o in poll.options]
+    if len(options) < POLL_MIN_OPTIONS:
+        raise PostInvalid("Validation failed: Poll must have at least 2 options")
+    if len(options) > POLL_MAX_OPTIONS:
+        raise PostInvalid(f"Validation failed: Poll can have at most {POLL_MAX_OPTIONS} options")
+    if any(not o for o in options):
+        raise PostInvalid("Validation failed: Poll options must not be empty")
+    if any(len(o) > POLL_OPTION_MAX_CHARS for o in options):
+        raise PostInvalid(
+            f"Validation failed: Poll options can have at most {POLL_OPTION_MAX_CHARS} characters"
+        )
+    if len(set(options)) != len(options):
+        raise PostInvalid("Validation failed: Poll options must be different")
+    try:
+        expires_in = int(poll.expires_in)
+    except (TypeError, ValueError):
+        raise PostInvalid("Validation failed: Poll duration must be a number of seconds") from None
+    if not POLL_MIN_EXPIRY <= expires_in <= POLL_MAX_EXPIRY:
+        raise PostInvalid("Validation failed: Poll duration must be between 5 minutes and 30 days")
+    return PollSpec(
+        options=options,
+        expires_in=expires_in,
+        multiple=bool(poll.multiple),
+        hide_totals=bool(poll.hide_totals),
+    )
+
+
+def _resolve_mentions(parsed: text_lib.Parsed, hosts: set[str]) -> dict[str, Employee]:
+    """Active employees named by the mentions, keyed by lower-cased username. A handle with a host
+    counts only if the host is one of this tenant's ``hosts``; anything else stays plain text."""
+    names = {
+        s.value.lower() for s in parsed.segments if s.kind == "mention" and (not s.host or s.host in hosts)
+    }
+    if not names:
+        return {}
+    found = Employee.objects.annotate(lname=Lower("username")).filter(lname__in=names, is_active=True)
+    return {e.username.lower(): e for e in found}
+
+
+def _build_draft(
+    *,
+    author: Employee,
+    text: str,
+    spoiler_text: str,
+    sensitive: bool,
+    media_ids: Iterable[int | str],
+    poll: PollSpec | None,
+) -> _Draft:
+    text = _nfc(text)
+    spoiler_text = _nfc(spoiler_text).strip()
+    try:
+        ids = list(dict.fromkeys(int(i) for i in media_ids))
+    except (TypeError, ValueError):
+        raise PostInvalid("Validation failed: media_ids must be ids") from None
+    if len(ids) > MAX_MEDIA:
+        raise PostInvalid(f"Validation failed: A post can have at most {MAX_MEDIA} images")
+    if poll is not None and ids:
+        raise PostInvalid("Validation failed: A post cannot have both images and a poll")
+    if poll is not None:
+        poll = _validate_poll(poll)
+    if not text.strip() and not ids and poll is None:
+        raise PostInvalid("Validation failed: Text can't be blank")
+    parsed = text_lib.parse(text)
+    limit = company_settings().post_max_chars
+    # Mastodon counts the content warning together with the text.
+    if text_lib.count_chars(text, parsed=parsed) + len(spoiler_text) > limit:
+        raise PostInvalid(f"Validation failed: Text character limit of {limit} exceeded")
+    if len(spoiler_text) > 500:
+        raise PostInvalid("Validation failed: Content warning is too long")
+    hosts = _tenant_hosts() if any(s.kind == "mention" and s.host for s in parsed.segments) else set()
+    people = _resolve_mentions(parsed, hosts)
+
+    def mentionable(segment: text_lib.Segment) -> str | None:
+        employee = people.get(segment.value.lower())
+        if employee is None or (segment.host and segment.host not in hosts):
+            return None
+        return employee.username
+
+    html = text_lib.render(text, base_url=_tenant_base_url(), mentionable=mentionable, parsed=parsed)
+    mentioned = {
+        people[s.value.lower()].pk: people[s.value.lower()]
+        for s in parsed.segments
+        if s.kind == "mention" and mentionable(s) is not None
+    }
+    return _Draft(
+        text=text,
+        spoiler_text=spoiler_text,
+        sensitive=bool(sensitive) or bool(spoiler_text),
+        content_html=html,
+        mentioned=list(mentioned.values()),
+        tags=parsed.tags,
+        media_ids=ids,
+        poll=poll,
+    )
+
+
+def _check_audience(
+    *,
+    author: Employee,
+    audience: str | None,
+    unit_id: int | str | None,
+    min_rank: int | str | None,
+    unlisted: bool,
+) -> tuple[str, OrgUnit | None, int | None, bool]:
+    if audience is None:
+        audience = _default_audience(author)
+    if audience not in Audience.values:
+        raise PostInvalid(f"Validation failed: Unknown audience {audience!r}")
+    unit: OrgUnit | None = None
+    if audience == Audience.UNIT:
+        if unit_id in (None, ""):
+            unit = author.unit
+        else:
+            try:
+                unit = OrgUnit.objects.filter(pk=int(unit_id)).first()  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                unit = None
+        if unit is None:
+            raise PostInvalid("Validation failed: Unit not found")
+        if not policy.may_target_unit(author, unit):
+            raise PostInvalid("Validation failed: You may only address your own unit or a unit above it")
+    elif unit_id not in (None, ""):
+        raise PostInvalid("Validation failed: A unit can only be given for a unit post")
+    rank: int | None = None
+    if min_rank not in (None, ""):
+        try:
+            rank = int(min_rank)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise PostInvalid("Validation failed: Minimum rank must be a rank level") from None
+        if not Rank.objects.filter(level=rank).exists():
+            raise PostInvalid("Validation failed: Minimum rank must be one of the company's rank levels")
+    return audience, unit, rank, bool(unlisted) and audience == Audience.COMPANY
+
+
+def _default_audience(author: Employee) -> str:
+    """The tenant's default audience (issue 4 makes it a policy setting; the open default is company)."""
+    default = getattr(policy, "default_audience", None)
+    return default(author) if callable(default) else Audience.COMPANY
+
+
+def _reply_target(author: Employee, in_reply_to_id: int | str | None) -> Post | None:
+    if in_reply_to_id in (None, ""):
+        return None
+    try:
+        pk = int(in_reply_to_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PostInvalid("Validation failed: The post you are replying to was not found") from None
+    viewer = policy.Viewer.of(author)
+    parent = policy.visible_posts(viewer).filter(pk=pk).select_related("reblog_of").first()
+    if parent is None:
+        # The same answer for a missing post and one the author may not see (Mastodon's 422).
+        raise PostInvalid("Validation failed: The post you are replying to was not found")
+    # A reply to a reblog answers the original, as in Mastodon.
+    return parent.reblog_of if parent.reblog_of_id else parent
+
+
+def _attach_media(
+    *, post: Post, owner: Employee, media_ids: Sequence[int], keep: set[int] | None = None
+) -> None:
+    """Attach ``media_ids`` in order. Only the owner's uploads, each to one post: ``keep`` lists ids
+    already on this post (an edit)."""
+    keep = keep or set()
+    rows = {m.pk: m for m in MediaAttachment.objects.select_for_update().filter(pk__in=media_ids)}
+    for position, media_id in enumerate(media_ids):
+        item = rows.get(media_id)
+        if item is None or item.owner_id != owner.pk:
+            raise PostInvalid("Validation failed: Media not found")
+        if item.post_id is not None and not (item.post_id == post.pk and media_id in keep):
+            raise PostInvalid("Validation failed: Media is already attached to a post")
+        item.post_id = post.pk
+        item.position = position
+    MediaAttachment.objects.bulk_update(list(rows.values()), ["post", "position"])
+
+
+def _write_entities(post: Post, draft: _Draft) -> None:
+    Mention.objects.bulk_create(
+        [Mention(post=post, employee=e) for e in draft.mentioned], ignore_conflicts=True
+    )
+    if draft.tags:
+        by_name = {text_lib.normalise_tag(t): t for t in draft.tags}
+        Hashtag.objects.bulk_create(
+            [Hashtag(name=n, display_name=d) for n, d in by_name.items()], ignore_conflicts=True
+        )
+        tags = Hashtag.objects.filter(name__in=list(by_name))
+        PostHashtag.objects.bulk_create(
+            [PostHashtag(post=post, hashtag=t) for t in tags], ignore_conflicts=True
+        )
+
+
+def _create_poll(post: Post, spec: PollSpec) -> Poll:
+    poll = Poll.objects.create(
+        post=post,
+        expires_at=timezone.now() + timedelta(seconds=spec.expires_in),
+        multiple=spec.multiple,
+        hide_totals=spec.hide_totals,
+    )
+    PollOption.objects.bulk_create(
+        PollOption(poll=poll, position=i, title=t) for i, t in enumerate(spec.options)
+    )
+    if spec.expires_in <= POLL_ETA_HORIZON:
+        from posts.tasks import poll_expire
+
+        transaction.on_commit(lambda: poll_expire.apply_async((poll.pk,), eta=poll.expires_at))
+    return poll
+
+
+class _KeyTaken(Exception):
+    pass
+
+
+def _idempotent_post(author: Employee, key: str) -> Post | None:
+    found = (
+        IdempotencyKey.objects.filter(
+            author=author, key=key, created_at__gte=timezone.now() - IDEMPOTENCY_WINDOW
+        )
+        .select_related("post")
+        .first()
+    )
+    return found.post if found else None
+
+
+# --- posts ------------------------------------------------------------------------------------------
+
+
+def post_create(
+    *,
+    author: Employee,
+    text: str,
+    audience: str | None = None,
+    unlisted: bool = False,
+    unit_id: int | str | None = None,
+    min_rank: int | str | None = None,
+    in_reply_to_id: int | str | None = None,
+    spoiler_text: str = "",
+    sensitive: bool = False,
+    language: str = "",
+    media_ids: Iterable[int | str] = (),
+    poll: PollSpec | None = None,
+    idempotency_key: str | None = None,
+) -> Post:
+    """A new post (or reply). With ``idempotency_key``, a repeat by the same author within an hour
+    returns the first post and writes nothing."""
+    policy.check_may_post(author)
+    key = (idempotency_key or "").strip()[:200] or None
+    if key and (earlier := _idempotent_post(author, key)) is not None:
+        return earlier
+    try:
+        return _post_create(
+            author=author,
+            text=text,
+            audience=audience,
+            unlisted=unlisted,
+            unit_id=unit_id,
+            min_rank=min_rank,
+            in_reply_to_id=in_reply_to_id,
+            spoiler_text=spoiler_text,
+            sensitive=sensitive,
+            language=language,
+            media_ids=media_ids,
+            poll=poll,
+            key=key,
+        )
+    except _KeyTaken:
+        # The same request arrived twice at once; the other one won and its post is the answer.
+        winner = _idempotent_post(author, key or "")
+        if winner is None:
+            raise
+        return winner
+
+
+@transaction.atomic
+def _post_create(
+    *,
+    author: Employee,
+    text: str,
+    audience: str | None,
+    unlisted: bool,
+    unit_id: int | str | None,
+    min_rank: int | str | None,
+    in_reply_to_id: int | str | None,
+    spoiler_text: str,
+    sensitive: bool,
+    language: str,
+    media_ids: Iterable[int | str],
+    poll: PollSpec | None,
+    key: str | None,
+) -> Post:
+    draft = _build_draft(
+        author=author,
+        text=text,
+        spoiler_text=spoiler_text,
+        sensitive=sensitive,
+        media_ids=media_ids,
+        poll=poll,
+    )
+    audience, unit, rank, unlisted = _check_audience(
+        author=author, audience=audience, unit_id=unit_id, min_rank=min_rank, unlisted=unlisted
+    )
+    parent = _reply_target(author, in_reply_to_id)
+    post_id = snowflake.generate()
+    post = Post.objects.create(
+        id=post_id,
+        author=author,
+        text=draft.text,
+        content_html=draft.content_html,
+        spoiler_text=draft.spoiler_text,
+        sensitive=draft.sensitive,
+        language=(language or "")[:8],
+        audience=audience,
+        unlisted=unlisted,
+        unit=unit,
+        min_rank=rank,
+        in_reply_to=parent,
+        in_reply_to_account_id=parent.author_id if parent else None,
+        thread_id=(parent.thread_id or parent.pk) if parent else post_id,
+    )
+    _write_entities(post, draft)
+    if draft.media_ids:
+        _attach_media(post=post, owner=author, media_ids=draft.media_ids)
+    if draft.poll is not None:
+        _create_poll(post, draft.poll)
+    if key:
+        IdempotencyKey.objects.filter(
+            author=author, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_WINDOW
+        ).delete()
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(author=author, key=key, post=post)
+        except IntegrityError:
+            raise _KeyTaken from None
+    _call_later("timelines.services", "post_published", post.pk)
+    _call_later("notifications.services", "notify_post_created", post.pk)
+    return post
+
+
+def _media_snapshot(post: Post) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(m.pk),
+            "description": m.description,
+            "file": m.file.name,
+            "preview": m.preview.name,
+            "width": m.width,
+            "height": m.height,
+        }
+        for m in MediaAttachment.objects.filter(post=post).order_by("position")
+    ]
+
+
+def _poll_snapshot(post: Post) -> dict[str, Any] | None:
+    poll = Poll.objects.filter(post=post).first()
+    if poll is None:
+        return None
+    return {"options": list(poll.options.order_by("position").values_list("title", flat=True))}
+
+
+def _version(post: Post, *, at: Any) -> PostEdit:
+    return PostEdit(
+        post=post,
+        text=post.text,
+        content_html=post.content_html,
+        spoiler_text=post.spoiler_text,
+        sensitive=post.sensitive,
+        media=_media_snapshot(post),
+        poll=_poll_snapshot(post),
+        created_at=at,
+    )
+
+
+@transaction.atomic
+def post_edit(
+    *,
+    post: Post,
+    editor: Employee,
+    text: str,
+    spoiler_text: str = "",
+    sensitive: bool = False,
+    media_ids: Iterable[int | str] = (),
+    poll: PollSpec | None = None,
+) -> Post:
+    """Edit a post, keeping every version (Mastodon's edit history). Only the author may edit. As in
+    Mastodon, ``media_ids`` and ``poll`` are the post's new media and poll: leaving them out removes them,
+    and a changed poll starts again with no votes."""
+    if post.author_id != editor.pk:
+        raise policy.ActionRefused("Only the author may edit a post.", rule="edit_not_author")
+    policy.check_may_post(editor)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.reblog_of_id is not None:
+        raise PostInvalid("Validation failed: A repost cannot be edited")
+    draft = _build_draft(
+        author=editor,
+        text=text,
+        spoiler_text=spoiler_text,
+        sensitive=sensitive,
+        media_ids=media_ids,
+        poll=poll,
+    )
+    now = timezone.now()
+    if not PostEdit.objects.filter(post=post).exists():
+        # The first edit records the original, so the history shows every version.
+        _version(post, at=post.created_at).save()
+
+    current_media = set(MediaAttachment.objects.filter(post=post).values_list("pk", flat=True))
+    MediaAttachment.objects.filter(post=post).exclude(pk__in=draft.media_ids).update(post=None)
+    if draft.media_ids:
+        _attach_media(post=post, owner=editor, media_ids=draft.media_ids, keep=current_media)
+
+    old_poll = Poll.objects.filter(post=post).first()
+    old_options = list(old_poll.options.values_list("title", flat=True)) if old_poll else None
+    if draft.poll is None:
+        if old_poll is not None:
+            old_poll.delete()
+    elif old_poll is None or old_options != draft.poll.options or old_poll.multiple != draft.poll.multiple:
+        if old_poll is not None:
+            old_poll.delete()
+        _create_poll(post, draft.poll)
+
+    post.text, post.content_html = draft.text, draft.content_html
+    post.spoiler_text, post.sensitive, post.edited_at = draft.spoiler_text, draft.sensitive, now
+    post.save(update_fields=["text", "content_html", "spoiler_text", "sensitive", "edited_at"])
+    previously_mentioned = set(Mention.objects.filter(post=post).values_list("employee_id", flat=True))
+    Mention.objects.filter(post=post).exclude(employee__in=[e.pk for e in draft.mentioned]).delete()
+    PostHashtag.objects.filter(post=post).delete()
+    _write_entities(post, draft)
+    _version(post, at=now).save()
+    _call_later("notifications.services", "notify_post_edited", post.pk)
+    if {e.pk for e in draft.mentioned} - previously_mentioned:
+        # Someone newly mentioned hears about it (the notification service skips the others).
+        _call_later("notifications.services", "notify_post_created", post.pk)
+    return post
+
+
+def post_delete(*, post: Post, actor: Employee) -> None:
+    """Delete a post (its author, or a tenant admin). Its reposts go with it; replies stay, no longer
+    pointing at it but still in its conversation (``thread_id``) and still naming whom they answered.
+    The instance keeps its id afterwards so the caller can still describe it ("delete & redraft")."""
+    if post.author_id != actor.pk and not actor.is_admin:
+        raise policy.ActionRefused(
+            "Only the author or an administrator may delete a post.", rule="delete_not_author"
+        )
+    post_id, author_id = post.pk, post.author_id
+    with transaction.atomic():
+        reblogs = list(Post.objects.filter(reblog_of_id=post_id).values_list("pk", "author_id"))
+        policy.dangerously_all_posts().filter(pk=post_id).delete()
+        for reblog_id, reblogger_id in reblogs:
+            _call_later("timelines.services", "post_deleted", reblog_id, reblogger_id)
+        _call_later("timelines.services", "post_deleted", post_id, author_id)
+    post.pk = post_id
+
+
+def post_reblog(*, post: Post, actor: Employee) -> Post:
+    """Repost ``post`` (a repost of a repost reposts the original). Idempotent: one repost per employee
+    per original. Invisible → 404; visible but not a company post → ActionRefused."""
+    viewer = policy.Viewer.of(actor)
+    original = post.reblog_of if post.reblog_of_id else post
+    assert original is not None
+    if not policy.can_view_post(viewer, original):
+        raise Http404("Record not found")
+    if not policy.may_reblog(viewer, original):
+        raise policy.ActionRefused("Only company-wide posts can be reposted.", rule="reblog_audience")
+    existing = Post.objects.filter(author=actor, reblog_of=original).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            reblog = Post.objects.create(
+                author=actor,
+                reblog_of=original,
+                audience=Audience.COMPANY,
+                thread_id=None,
+            )
+            _call_later("timelines.services", "post_published", reblog.pk)
+            _call_later("notifications.services", "notify_reblog", original.pk, actor.pk)
+    except IntegrityError:
+        return Post.objects.get(author=actor, reblog_of=original)
+    return reblog
+
+
+def post_unreblog(*, post: Post, actor: Employee) -> Post:
+    """Undo ``actor``'s repost of ``post`` (or of the post it reposts). Returns the original."""
+    original = post.reblog_of if post.reblog_of_id else post
+    assert original is not None
+    with transaction.atomic():
+        reblog_ids = list(Post.objects.filter(author=actor, reblog_of=original).values_list("pk", flat=True))
+        Post.objects.filter(pk__in=reblog_ids).delete()
+        for reblog_id in reblog_ids:
+            _call_later("timelines.services", "post_deleted", reblog_id, actor.pk)
+    return original
+
+
+# --- likes and bookmarks ------------------------------------------------------------------------------
+
+
+def _visible_original(post: Post, employee: Employee) -> Post:
+    original = post.reblog_of if post.reblog_of_id else post
+    assert original is not None
+    if not policy.can_view_post(policy.Viewer.of(employee), original):
+        raise Http404("Record not found")
+    return original
+
+
+def favourite_add(*, post: Post, employee: Employee) -> None:
+    original = _visible_original(post, employee)
+    with transaction.atomic():
+        _, created = Favourite.objects.get_or_create(employee=employee, post=original)
+        if created:
+            _call_later("notifications.services", "notify_favourite", original.pk, employee.pk)
+
+
+def favourite_remove(*, post: Post, employee: Employee) -> None:
+    original = post.reblog_of if post.reblog_of_id else post
+    Favourite.objects.filter(employee=employee, post=original).delete()
+
+
+def bookmark_add(*, post: Post, employee: Employee) -> None:
+    original = _visible_original(post, employee)
+    Bookmark.objects.get_or_create(employee=employee, post=original)
+
+
+def bookmark_remove(*, post: Post, employee: Employee) -> None:
+    original = post.reblog_of if post.reblog_of_id else post
+    Bookmark.objects.filter(employee=employee, post=original).delete()
+
+
+# --- polls ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def poll_vote(*, poll: Poll, voter: Employee, choices: Sequence[int | str]) -> Poll:
+    """Vote once (several choices if the poll allows it), before it ends. Authors may vote on their own
+    polls, as in Mastodon."""
+    poll = Poll.objects.select_for_update().select_related("post").get(pk=poll.pk)
+    if not policy.can_view_post(policy.Viewer.of(voter), poll.post):
+        raise Http404("Record not found")
+    if poll.expires_at <= timezone.now():
+        raise PostInvalid("Validation failed: The poll has already ended")
+    if PollVote.objects.filter(poll=poll, voter=voter).exists():
+        raise PostInvalid("Validation failed: You have already voted on this poll")
+    try:
+        picked = sorted({int(c) for c in choices})
+    except (TypeError, ValueError):
+        raise PostInvalid("Validation failed: Choices must be option numbers") from None
+    options = list(poll.options.order_by("position"))
+    if not picked:
+        raise PostInvalid("Validation failed: Choose at least one option")
+    if any(c < 0 or c >= len(options) for c in picked):
+        raise PostInvalid("Validation failed: No such option")
+    if len(picked) > 1 and not poll.multiple:
+        raise PostInvalid("Validation failed: This poll allows only one choice")
+    chosen = [options[c] for c in picked]
+    PollVote.objects.bulk_create(PollVote(poll=poll, option=o, voter=voter) for o in chosen)
+    PollOption.objects.filter(pk__in=[o.pk for o in chosen]).update(votes_count=F("votes_count") + 1)
+    Poll.objects.filter(pk=poll.pk).update(
+        votes_count=F("votes_count") + len(chosen), voters_count=F("voters_count") + 1
+    )
+    poll.refresh_from_db()
+    return poll
+
+
+def poll_expire(*, poll_id: int) -> bool:
+    """Mark an ended poll as announced and send "poll ended" once. Safe to run any number of times;
+    returns whether this call announced it."""
+    with transaction.atomic():
+        poll = Poll.objects.select_for_update().filter(pk=poll_id).first()
+        if poll is None or poll.ended_notified_at is not None or poll.expires_at > timezone.now():
+            return False
+        poll.ended_notified_at = timezone.now()
+        poll.save(update_fields=["ended_notified_at"])
+        _call_later("notifications.services", "notify_poll_ended", poll.pk)
+    return True
+
+
+# --- media ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def media_create(
+    *, owner: Employee, upload: UploadedFile, description: str = "", focus: str = ""
+) -> MediaAttachment:
+    """Store an uploaded image after validating and re-encoding it (``MediaInvalid`` otherwise)."""
+    policy.check_may_post(owner)
+    description = _nfc(description).strip()
+    if len(description) > media_lib.MAX_DESCRIPTION:
+        raise MediaInvalid(
+            f"Validation failed: Description can have at most {media_lib.MAX_DESCRIPTION} characters"
+        )
+    fx, fy = media_lib.parse_focus(focus) if focus else (0.0, 0.0)
+    full, preview = media_lib.process_image(upload)
+    media = MediaAttachment(owner=owner, description=description, focus_x=fx, focus_y=fy)
+    media.file.save(f"{media.pk}.{full.extension}", ContentFile(full.data), save=False)
+    media.preview.save(f"{media.pk}.{preview.extension}", ContentFile(preview.data), save=False)
+    media.save()
+    return media
+
+
+def media_update(
+    *, media: MediaAttachment, owner: Employee, description: str | None = None, focus: str | None = None
+) -> MediaAttachment:
+    """Change an upload's alt text or focal point. Someone else's upload is a 404."""
+    if media.owner_id != owner.pk:
+        raise Http404("Record not found")
+    fields = []
+    if description is not None:
+        description = _nfc(description).strip()
+        if len(description) > media_lib.MAX_DESCRIPTION:
+            raise MediaInvalid(
+                f"Validation failed: Description can have at most {media_lib.MAX_DESCRIPTION} characters"
+            )
+        media.description = description
+        fields.append("description")
+    if focus is not None:
+        media.focus_x, media.focus_y = media_lib.parse_focus(focus) if focus else (0.0, 0.0)
+        fields += ["focus_x", "focus_y"]
+    if fields:
+        media.save(update_fields=fields)
+    return media

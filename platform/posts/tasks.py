@@ -1,0 +1,42 @@
+"""Background work for posts: announcing ended polls. Every task is idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from common.tasks import PublicTask
+from posts.models import Poll
+from posts.services import poll_expire as poll_expire_service
+
+
+@shared_task(name="posts.poll_expire")
+def poll_expire(poll_id: int) -> bool:
+    """Announce one ended poll (sent with an ETA at its end; a no-op if already announced)."""
+    return poll_expire_service(poll_id=int(poll_id))
+
+
+@shared_task(name="posts.polls_expire_due")
+def polls_expire_due() -> int:
+    """Announce every ended poll of this tenant not yet announced: the safety net for lost or long
+    delayed tasks (polls longer than posts.services.POLL_ETA_HORIZON rely on it alone)."""
+    due = Poll.objects.filter(ended_notified_at__isnull=True, expires_at__lte=timezone.now())
+    return sum(poll_expire_service(poll_id=pk) for pk in due.values_list("pk", flat=True)[:1000])
+
+
+@shared_task(name="posts.dispatch_polls_expire_due", base=PublicTask)
+def dispatch_polls_expire_due() -> int:
+    """Periodic (beat, public schema): one ``polls_expire_due`` per active tenant, sent in its schema."""
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from tenants.models import Tenant, TenantStatus
+
+    schemas = list(
+        Tenant.objects.exclude(schema_name=get_public_schema_name())
+        .filter(status=TenantStatus.ACTIVE)
+        .values_list("schema_name", flat=True)
+    )
+    for schema in schemas:
+        with schema_context(schema):
+            polls_expire_due.delay()
+    return len(schemas)
