@@ -6,5 +6,6 @@ from frontend.media import tenant_media
 
 urlpatterns = [
     re_path(r"^media/(?P<schema>[a-z0-9_]+)/(?P<path>.+)$", tenant_media, name="tenant-media"),
+    path("", include("api.urls")),
     path("", include("frontend.urls")),
 ]

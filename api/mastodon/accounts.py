@@ -1,0 +1,246 @@
+"""``/api/v1/accounts``: profiles, the social graph from one employee's side, lookup and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework.request import Request
+
+from api import selectors
+from api.base import MastodonView, Unprocessable, flag, id_list, json_response
+from api.entities import Entities
+from api.paging import paged_result
+from api.services import profile_update
+
+
+def _int(value: Any, default: int, *, maximum: int) -> int:
+    try:
+        return max(0, min(int(value), maximum))
+    except (TypeError, ValueError):
+        return default
+
+
+class VerifyCredentials(MastodonView):
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request) -> HttpResponse:
+        return json_response(Entities(request, self.viewer).credential_account(self.employee))
+
+
+class UpdateCredentials(MastodonView):
+    scopes = {"PATCH": "write:accounts", "PUT": "write:accounts"}
+
+    def patch(self, request: Request) -> HttpResponse:
+        data = request.data
+        employee = profile_update(
+            employee=self.employee,
+            display_name=data.get("display_name"),
+            note=data.get("note"),
+            avatar=request.FILES.get("avatar"),
+            locale=data.get("source[language]") or None,
+        )
+        return json_response(Entities(request, self.viewer).credential_account(employee))
+
+    put = patch
+
+
+class AccountDetail(MastodonView):
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request, account_id: str) -> HttpResponse:
+        return json_response(
+            Entities(request, self.viewer).account(selectors.account_get(self.viewer, account_id))
+        )
+
+
+class AccountStatuses(MastodonView):
+    scopes = {"GET": "read:statuses"}
+
+    def get(self, request: Request, account_id: str) -> HttpResponse:
+        from timelines.selectors import account_timeline
+
+        q = request.query_params
+        account = selectors.account_get(self.viewer, account_id)
+        posts = account_timeline(
+            self.viewer,
+            account.pk,
+            self.page(),
+            exclude_replies=flag(q.get("exclude_replies")),
+            exclude_reblogs=flag(q.get("exclude_reblogs")),
+            only_media=flag(q.get("only_media")),
+            pinned=flag(q.get("pinned")),
+            tagged=q.get("tagged") or None,
+        )
+        return self.paged(posts, Entities(request, self.viewer).statuses)
+
+
+class AccountFollowers(MastodonView):
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request, account_id: str) -> HttpResponse:
+        from social.selectors import followers
+
+        account = selectors.account_get(self.viewer, account_id)
+        result = followers(self.viewer, account.pk, self.page())
+        return paged_result(self, result, Entities(request, self.viewer).accounts)
+
+
+class AccountFollowing(MastodonView):
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request, account_id: str) -> HttpResponse:
+        from social.selectors import following
+
+        account = selectors.account_get(self.viewer, account_id)
+        result = following(self.viewer, account.pk, self.page())
+        return paged_result(self, result, Entities(request, self.viewer).accounts)
+
+
+def relationship(viewer: Any, account_id: int) -> dict[str, Any]:
+    from social.selectors import relationships
+
+    return relationships(viewer, [account_id])[0]  # type: ignore[no-any-return]
+
+
+class _GraphAction(MastodonView):
+    """POST /api/v1/accounts/:id/<action> → the Relationship after the change."""
+
+    def post(self, request: Request, account_id: str) -> HttpResponse:
+        target = selectors.account_get(self.viewer, account_id)
+        self.act(target, request.data)
+        return json_response(relationship(self.viewer, target.pk))
+
+    def act(self, target: Any, data: Any) -> None:
+        raise NotImplementedError
+
+
+class Follow(_GraphAction):
+    scopes = {"POST": "write:follows"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import follow_create
+
+        if target.pk == self.employee.pk:
+            raise Unprocessable("You cannot follow yourself")
+        follow_create(follower=self.employee, target=target)
+
+
+class Unfollow(_GraphAction):
+    scopes = {"POST": "write:follows"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import follow_delete
+
+        follow_delete(follower=self.employee, target=target)
+
+
+class Mute(_GraphAction):
+    scopes = {"POST": "write:mutes"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import mute_create
+
+        if target.pk == self.employee.pk:
+            raise Unprocessable("You cannot mute yourself")
+        duration = _int(data.get("duration"), 0, maximum=10**9) or None
+        mute_create(
+            muter=self.employee,
+            target=target,
+            notifications=flag(data.get("notifications"), True),
+            duration=duration,
+        )
+
+
+class Unmute(_GraphAction):
+    scopes = {"POST": "write:mutes"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import mute_delete
+
+        mute_delete(muter=self.employee, target=target)
+
+
+class Block(_GraphAction):
+    scopes = {"POST": "write:blocks"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import block_create
+
+        if target.pk == self.employee.pk:
+            raise Unprocessable("You cannot block yourself")
+        block_create(blocker=self.employee, target=target)
+
+
+class Unblock(_GraphAction):
+    scopes = {"POST": "write:blocks"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import block_delete
+
+        block_delete(blocker=self.employee, target=target)
+
+
+class Relationships(MastodonView):
+    scopes = {"GET": "read:follows"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from social.selectors import relationships
+
+        ids = []
+        for raw in id_list(request, "id")[:40]:
+            try:
+                ids.append(int(raw))
+            except ValueError:
+                continue
+        return json_response(relationships(self.viewer, ids) if ids else [])
+
+
+class Lookup(MastodonView):
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request) -> HttpResponse:
+        found = selectors.account_lookup(self.viewer, request.query_params.get("acct", ""))
+        return json_response(Entities(request, self.viewer).account(found))
+
+
+class Search(MastodonView):
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request) -> HttpResponse:
+        q = request.query_params
+        found = selectors.account_search(
+            self.viewer,
+            q.get("q", ""),
+            limit=_int(q.get("limit"), 40, maximum=80) or 40,
+            offset=_int(q.get("offset"), 0, maximum=10_000),
+            following=flag(q.get("following")),
+        )
+        return json_response(Entities(request, self.viewer).accounts(found))
+
+
+class Mutes(MastodonView):
+    scopes = {"GET": "read:mutes"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from social.selectors import mutes
+
+        return paged_result(self, mutes(self.viewer, self.page()), Entities(request, self.viewer).accounts)
+
+
+class Blocks(MastodonView):
+    scopes = {"GET": "read:blocks"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from social.selectors import blocks
+
+        return paged_result(self, blocks(self.viewer, self.page()), Entities(request, self.viewer).accounts)
+
+
+class FollowRequests(MastodonView):
+    """Follows need no approval inside a company, so there is never a pending request."""
+
+    scopes = {"GET": "read:follows"}
+
+    def get(self, request: Request) -> HttpResponse:
+        return json_response([])

@@ -1,0 +1,46 @@
+"""DOT's request validator, with Mastodon's rules for which grants an app may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+# A Mastodon app registers once and then uses any of these; DOT ties an Application to one grant.
+MASTODON_GRANTS = frozenset({"authorization_code", "password", "client_credentials", "refresh_token"})
+
+
+def password_login_enabled() -> bool:
+    """The password grant works unless the tenant signs in through SSO only (issue 4 adds that setting)."""
+    from directory.services import company_settings
+
+    return not getattr(company_settings(), "sso_only", False)
+
+
+class MastodonValidator(OAuth2Validator):
+    def validate_grant_type(
+        self, client_id: str, grant_type: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if grant_type == "password" and not password_login_enabled():
+            return False
+        return grant_type in MASTODON_GRANTS
+
+    def validate_response_type(
+        self, client_id: str, response_type: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        return response_type == "code"
+
+    def validate_user(
+        self, username: str, password: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not password_login_enabled():
+            return False
+        return bool(super().validate_user(username, password, client, request, *args, **kwargs))
+
+    def validate_refresh_token(
+        self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        # A deactivated employee cannot mint new tokens from an old refresh token.
+        user = getattr(request, "user", None)
+        return bool(valid) and (user is None or user.is_active)

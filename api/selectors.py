@@ -1,0 +1,95 @@
+"""Reads owned by the API layer (client apps)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.models import AppRegistration
+
+
+def registration_of(application: Any) -> AppRegistration:
+    """The app's Mastodon registration (apps created outside /api/v1/apps get the default ``read``)."""
+    found = AppRegistration.objects.filter(application=application).select_related("application").first()
+    return found if found is not None else AppRegistration(application=application, scopes="read")
+
+
+def instance_facts() -> dict[str, Any]:
+    """What the instance entities say about this tenant: its name, limits and size."""
+    from django.db import connection
+
+    from directory.models import Employee
+    from directory.services import company_settings
+
+    settings_row = company_settings()
+    tenant = getattr(connection, "tenant", None)
+    return {
+        "title": getattr(tenant, "name", "") or settings_row.company_name,
+        "locale": settings_row.locale,
+        "max_characters": settings_row.post_max_chars,
+        "user_count": Employee.objects.filter(is_active=True).count(),
+    }
+
+
+def _employees() -> Any:
+    from directory.models import Employee
+
+    return Employee.objects.select_related("unit")
+
+
+def account_get(viewer: Any, account_id: str | int) -> Any:
+    """An employee of this tenant by account id (deactivated ones too: their posts stay, shown by name)."""
+    from django.http import Http404
+
+    if viewer.employee is None:
+        raise Http404("Record not found")
+    try:
+        pk = int(account_id)
+    except (TypeError, ValueError):
+        raise Http404("Record not found") from None
+    found = _employees().filter(pk=pk).first()
+    if found is None:
+        raise Http404("Record not found")
+    return found
+
+
+def account_lookup(viewer: Any, acct: str) -> Any:
+    """``@handle`` or ``handle@this-host`` → the employee (case-insensitive), else 404."""
+    from django.http import Http404
+
+    handle = (acct or "").strip().lstrip("@").split("@", 1)[0]
+    found = _employees().filter(username__iexact=handle).first() if handle and viewer.employee else None
+    if found is None:
+        raise Http404("Record not found")
+    return found
+
+
+def account_search(
+    viewer: Any, query: str, *, limit: int = 40, offset: int = 0, following: bool = False
+) -> list[Any]:
+    """A simple prefix match over handles and names (full search arrives with issue 8)."""
+    from django.db.models import Q
+
+    query = (query or "").strip().lstrip("@").split("@", 1)[0]
+    if not query or viewer.employee is None:
+        return []
+    q = (
+        Q(username__istartswith=query)
+        | Q(display_name__istartswith=query)
+        | Q(name_latin__istartswith=query)
+        | Q(family_name__istartswith=query)
+        | Q(given_name__istartswith=query)
+    )
+    found = _employees().filter(q, is_active=True)
+    if following:
+        found = found.filter(follower_set__follower_id=viewer.id)
+    return list(found.order_by("username")[offset : offset + limit])
+
+
+def avatar_subject(account_id: str) -> Any:
+    from directory.models import Employee
+
+    try:
+        pk = int(account_id)
+    except (TypeError, ValueError):
+        return None
+    return Employee.objects.filter(pk=pk).only("id", "family_name", "given_name", "name_latin").first()
