@@ -1,0 +1,281 @@
+"""Timeline reads. Each returns posts newest first, through ``policy.visible_posts(viewer)``, with the
+viewer's mutes and blocks applied on top (``social.filters``), paged by ``common.paging.Page``.
+
+Home is the one fed from Redis: the feed gives candidate ids, the very-followed authors' recent ids
+are merged in from PostgreSQL, and one query re-filters the lot through policy, so a rule or
+directory change shows on the next read whatever the feed holds. Everything else is an indexed
+PostgreSQL query (DESIGN.md "Timelines at scale").
+
+Definitions that differ from or extend Mastodon's:
+- ``public_timeline`` is the company timeline: company-audience posts that are not unlisted, no
+  reposts, no replies except an author's replies to themself (Mastodon's default for ``public``).
+- ``unit_timeline(unit)``: unit-audience posts addressed to that unit or any unit below it, plus
+  company posts (not unlisted) by employees now in that subtree; same reply/repost rules as public.
+  It is "what is said in and by this part of the company"; the viewer still sees only what policy allows.
+- ``tag_timeline``: posts with the tag the viewer may see, except unlisted and direct ones and reposts
+  (Mastodon shows only public posts; inside a company a unit post tagged #회의록 belongs there too).
+- A member may be put on a list without being followed (see social.services.list_accounts_add).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from common.paging import Page
+from directory.models import Employee, OrgUnit
+from policy import Viewer, visible_posts
+from posts.models import Audience, MediaAttachment, Post, PostHashtag
+from social.filters import post_silenced_q
+from social.models import Follow, List, ListMember, RepliesPolicy
+from timelines import feeds
+from timelines.models import Marker, MarkerTimeline
+
+RELATED = ("author", "reblog_of", "reblog_of__author")
+# Redis candidates read per round, relative to the page size: room for posts policy filters out.
+OVERSHOOT = 2
+ROUNDS = 3
+
+
+def _paged(posts: QuerySet[Post], page: Page) -> list[Post]:
+    rows = posts.filter(**page.id_filter()).select_related(*RELATED).order_by(page.order_by())[: page.limit]
+    return page.arrange(list(rows))
+
+
+def _not_a_reply_q() -> Q:
+    """Originals, reposts and self-replies (threads): what Mastodon's public feeds keep."""
+    return Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account_id=F("author_id"))
+
+
+def _with_media_q() -> Q:
+    return Q(Exists(MediaAttachment.objects.filter(post_id=OuterRef("pk"))))
+
+
+def _visible(viewer: Viewer) -> QuerySet[Post]:
+    return visible_posts(viewer).exclude(post_silenced_q(viewer.id))
+
+
+# ---- home ----------------------------------------------------------------------------------------------
+
+
+def _home_filter_q(me: int) -> Q:
+    """Mastodon's home rules on top of visibility: replies only to people the viewer follows (or to
+    themself, or the author's own thread), no reposts of the viewer's own posts, nothing from members
+    of the viewer's exclusive lists."""
+    follows_replied = Exists(
+        Follow.objects.filter(follower_id=me, followee_id=OuterRef("in_reply_to_account_id"))
+    )
+    reply_ok = _not_a_reply_q() | Q(in_reply_to_account_id=me) | Q(follows_replied)
+    exclusive = Exists(
+        ListMember.objects.filter(list__owner_id=me, list__exclusive=True, employee_id=OuterRef("author_id"))
+    )
+    return reply_ok & ~Q(reblog_of__author_id=me) & (Q(author_id=me) | ~Q(exclusive))
+
+
+def _home_candidates(
+    me: int, big: set[int], *, bound: int | None, page: Page, count: int
+) -> tuple[list[int], bool]:
+    """Up to ``count`` candidate ids past ``bound`` (older for newest-first pages, newer with ``min_id``),
+    and whether the sources may hold more."""
+    ascending = page.ascending
+    max_id = page.max_id if ascending or bound is None else bound
+    min_id = (bound if bound is not None else page.min_id) if ascending else None
+    ids = feeds.read(me, max_id=max_id, since_id=page.since_id, min_id=min_id, count=count)
+    more = ids is not None and len(ids) >= count
+    if ids is None:
+        from timelines.services import feed_rebuild
+
+        rebuilt = feed_rebuild(me)
+        ids = [
+            pk
+            for pk in rebuilt
+            if (max_id is None or pk < max_id) and pk > max(min_id or 0, page.since_id or 0)
+        ]
+        if ascending:
+            ids.reverse()
+        more = len(ids) > count
+        ids = ids[:count]
+    elif not more and not ascending and len(ids) < count and feeds.size(me) >= feeds.feed_cap():
+        # Paged past the end of a capped feed: continue from PostgreSQL, as a rebuild would.
+        from timelines.services import followed_post_ids
+
+        need = count - len(ids)
+        older = followed_post_ids(me, max_id=ids[-1] if ids else max_id, limit=need)
+        more = len(older) >= need
+        ids += [pk for pk in older if pk > (page.since_id or 0)]
+    if big:
+        follows_big = Follow.objects.filter(follower_id=me, followee_id__in=big).values("followee_id")
+        extra = Post.objects.filter(author_id__in=follows_big)
+        extra = extra.filter(**Page(max_id=max_id, since_id=page.since_id, min_id=min_id).id_filter())
+        extra_ids = list(extra.order_by("id" if ascending else "-id").values_list("id", flat=True)[:count])
+        more = more or len(extra_ids) >= count
+        ids = sorted(set(ids) | set(extra_ids), reverse=not ascending)[:count]
+    return ids, more
+
+
+def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
+    """The viewer's home timeline: ≤ 3 SQL queries in the usual case (the viewer's unit for policy,
+    the very-followed authors' recent ids when the viewer follows any, the page itself)."""
+    if not viewer.is_active or viewer.id is None:
+        return []
+    from timelines.services import big_author_ids
+
+    me = viewer.id
+    big = big_author_ids()
+    count = page.limit * OVERSHOOT + 5
+    found: list[Post] = []
+    seen_originals: set[int] = set()
+    bound: int | None = None
+    for _ in range(ROUNDS):
+        ids, more = _home_candidates(me, big, bound=bound, page=page, count=count)
+        if not ids:
+            break
+        rows = (
+            _visible(viewer)
+            .filter(id__in=ids)
+            .filter(_home_filter_q(me))
+            .select_related(*RELATED)
+            .order_by(page.order_by())
+        )
+        for post in rows:
+            # A post and its reposts, or several reposts of one post, show once: the first one met.
+            original = post.reblog_of_id or post.pk
+            if original in seen_originals:
+                continue
+            seen_originals.add(original)
+            found.append(post)
+            if len(found) == page.limit:
+                return page.arrange(found)
+        if not more:
+            break
+        bound = ids[-1]
+    return page.arrange(found)
+
+
+# ---- PostgreSQL timelines ----------------------------------------------------------------------------------
+
+
+def public_timeline(viewer: Viewer, page: Page, *, only_media: bool = False) -> list[Post]:
+    """The company timeline (indexed by ``post_company_timeline``)."""
+    posts = _visible(viewer).filter(audience=Audience.COMPANY, unlisted=False, reblog_of__isnull=True)
+    posts = posts.filter(_not_a_reply_q())
+    if only_media:
+        posts = posts.filter(_with_media_q())
+    return _paged(posts, page)
+
+
+def unit_timeline(viewer: Viewer, unit_id: int | str, page: Page) -> list[Post]:
+    try:
+        unit = OrgUnit.objects.get(pk=int(unit_id))
+    except (TypeError, ValueError, OrgUnit.DoesNotExist):
+        raise Http404("Record not found") from None
+    in_subtree = Q(audience=Audience.UNIT, unit__path__startswith=unit.path) | Q(
+        audience=Audience.COMPANY, unlisted=False, author__unit__path__startswith=unit.path
+    )
+    posts = _visible(viewer).filter(in_subtree, reblog_of__isnull=True).filter(_not_a_reply_q())
+    return _paged(posts, page)
+
+
+def _tag_names(tags: Iterable[str]) -> list[str]:
+    from posts.text import normalise_tag
+
+    return [name for name in (normalise_tag(t.lstrip("#")) for t in tags if t) if name]
+
+
+def _has_tag_q(names: list[str]) -> Q:
+    return Q(Exists(PostHashtag.objects.filter(post_id=OuterRef("pk"), hashtag__name__in=names)))
+
+
+def tag_timeline(
+    viewer: Viewer,
+    tag: str,
+    page: Page,
+    *,
+    any_tags: Iterable[str] = (),
+    all_tags: Iterable[str] = (),
+    none_tags: Iterable[str] = (),
+    only_media: bool = False,
+) -> list[Post]:
+    names = _tag_names([tag, *any_tags])
+    if not names:
+        return []
+    posts = _visible(viewer).filter(_has_tag_q(names), reblog_of__isnull=True, unlisted=False)
+    posts = posts.exclude(audience=Audience.DIRECT)
+    for name in _tag_names(all_tags):
+        posts = posts.filter(_has_tag_q([name]))
+    if none := _tag_names(none_tags):
+        posts = posts.exclude(_has_tag_q(none))
+    if only_media:
+        posts = posts.filter(_with_media_q())
+    return _paged(posts, page)
+
+
+def list_timeline(viewer: Viewer, list_id: int | str, page: Page) -> list[Post]:
+    """Posts by the list's members, computed from PostgreSQL (``post_author_recent`` per member)."""
+    from social.selectors import list_get
+
+    lst: List = list_get(viewer, list_id)
+    members = ListMember.objects.filter(list=lst).values("employee_id")
+    posts = _visible(viewer).filter(author_id__in=members)
+    if lst.replies_policy == RepliesPolicy.NONE:
+        posts = posts.filter(_not_a_reply_q())
+    elif lst.replies_policy == RepliesPolicy.LIST:
+        posts = posts.filter(_not_a_reply_q() | Q(in_reply_to_account_id__in=members))
+    else:
+        followed = Follow.objects.filter(follower_id=lst.owner_id).values("followee_id")
+        posts = posts.filter(_not_a_reply_q() | Q(in_reply_to_account_id__in=followed))
+    return _paged(posts, page)
+
+
+def account_timeline(
+    viewer: Viewer,
+    account_id: int | str,
+    page: Page,
+    *,
+    exclude_replies: bool = False,
+    exclude_reblogs: bool = False,
+    only_media: bool = False,
+    pinned: bool = False,
+    tagged: str | None = None,
+) -> list[Post]:
+    """A profile's posts the viewer may see. Muting someone does not hide their profile (as Mastodon);
+    a block in either direction shows it empty. Pinned posts do not exist yet: ``pinned`` gives []."""
+    try:
+        account = Employee.objects.get(pk=int(account_id))
+    except (TypeError, ValueError, Employee.DoesNotExist):
+        raise Http404("Record not found") from None
+    if not viewer.is_active or pinned:
+        return []
+    from social.filters import silenced_q
+
+    posts = visible_posts(viewer).filter(author=account)
+    if viewer.id != account.pk:
+        from social.models import Block
+
+        if Block.objects.filter(
+            Q(blocker_id=viewer.id, target=account) | Q(blocker=account, target_id=viewer.id)
+        ).exists():
+            return []
+        # Reposts of posts by people the viewer silenced stay hidden here too.
+        posts = posts.exclude(Q(reblog_of__isnull=False) & silenced_q(viewer.id, "reblog_of__author_id"))
+    if exclude_replies:
+        posts = posts.filter(_not_a_reply_q())
+    if exclude_reblogs or only_media:
+        posts = posts.filter(reblog_of__isnull=True)
+    if only_media:
+        posts = posts.filter(_with_media_q())
+    if tagged:
+        posts = posts.filter(_has_tag_q(_tag_names([tagged])))
+    return _paged(posts, page)
+
+
+# ---- markers -------------------------------------------------------------------------------------------
+
+
+def markers(viewer: Viewer, timelines: Iterable[str]) -> dict[str, Marker]:
+    if not viewer.is_active:
+        return {}
+    wanted = [t for t in timelines if t in MarkerTimeline.values]
+    return {m.timeline: m for m in Marker.objects.filter(employee_id=viewer.id, timeline__in=wanted)}

@@ -1,0 +1,235 @@
+"""Writes to timelines: fan-out of new posts into home feeds, feed maintenance, read markers.
+
+``post_published`` / ``post_deleted`` are called by ``posts.services`` after commit; they only
+enqueue tasks, so a post's HTTP request never waits on its followers' feeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from common import snowflake
+from common.oncommit import enqueue
+from directory.models import Employee
+from policy import dangerously_all_posts
+from posts.models import FanoutState
+from social.models import Follow
+from timelines import feeds
+from timelines.models import FanoutProgress, Marker, MarkerTimeline
+
+log = logging.getLogger(__name__)
+
+
+def fanout_max_followers() -> int:
+    """Authors followed by more people than this are merged in at read time instead of fanned out."""
+    return int(getattr(settings, "TIMELINES_FANOUT_MAX_FOLLOWERS", 1000))
+
+
+def fanout_chunk() -> int:
+    return int(getattr(settings, "TIMELINES_FANOUT_CHUNK", 500))
+
+
+# ---- entry points for posts.services (called after commit) ----------------------------------------
+
+
+def post_published(post_id: int) -> None:
+    from timelines.tasks import fanout_post
+
+    enqueue(fanout_post, post_id)
+
+
+def post_deleted(post_id: int, author_id: int) -> None:
+    from timelines.tasks import unfanout_post
+
+    enqueue(unfanout_post, post_id, author_id)
+
+
+def feed_merge(*, follower_id: int, author_id: int) -> None:
+    from timelines.tasks import merge_author
+
+    enqueue(merge_author, follower_id, author_id)
+
+
+def feed_unmerge(*, follower_id: int, author_id: int) -> None:
+    from timelines.tasks import unmerge_author
+
+    enqueue(unmerge_author, follower_id, author_id)
+
+
+def feed_forget(employee_id: int) -> None:
+    feeds.forget(employee_id)
+
+
+# ---- the work the tasks do ---------------------------------------------------------------------------
+
+
+def fanout_run(post_id: int) -> str:
+    """Deliver one post to its author's and followers' home feeds; idempotent and resumable.
+
+    Followers are walked in id order in chunks; after each chunk the cursor is saved, so a worker
+    killed half-way leaves a post that is still ``pending`` with a cursor, and the next run (the same
+    message redelivered thanks to late acks, or the periodic sweep) continues from there. Re-adding an
+    id a feed already holds is a no-op, so overlapping runs do no harm.
+    """
+    post = dangerously_all_posts().filter(pk=post_id).values("author_id", "fanout_state").first()
+    if post is None:
+        return "gone"
+    if post["fanout_state"] == FanoutState.DONE:
+        return "done"
+    author_id = post["author_id"]
+    followers = Follow.objects.filter(followee_id=author_id, follower__is_active=True)
+    progress = FanoutProgress.objects.filter(post_id=post_id).first()
+    cursor = progress.cursor if progress else 0
+    if progress is None:
+        feeds.add_to_existing([author_id], post_id)
+        if followers.count() > fanout_max_followers():
+            feeds.client().sadd(feeds.big_authors_key(), author_id)
+            _finish(post_id)
+            return "read-time"
+    chunk = fanout_chunk()
+    while True:
+        ids = list(
+            followers.filter(follower_id__gt=cursor)
+            .order_by("follower_id")
+            .values_list("follower_id", flat=True)[:chunk]
+        )
+        if not ids:
+            break
+        feeds.add_to_existing(ids, post_id)
+        cursor = ids[-1]
+        FanoutProgress.objects.update_or_create(
+            post_id=post_id, defaults={"cursor": cursor}, create_defaults={"cursor": cursor}
+        )
+    _finish(post_id)
+    return "done"
+
+
+def _finish(post_id: int) -> None:
+    with transaction.atomic():
+        dangerously_all_posts().filter(pk=post_id).update(fanout_state=FanoutState.DONE)
+        FanoutProgress.objects.filter(post_id=post_id).delete()
+
+
+def unfanout_run(post_id: int, author_id: int) -> None:
+    """Take a deleted post's id out of the feeds it went into (reads would drop it anyway)."""
+    followers = list(Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True))
+    chunk = fanout_chunk()
+    for start in range(0, len(followers) + 1, chunk):
+        feeds.remove([author_id, *followers[start : start + chunk]], [post_id])
+
+
+def merge_run(follower_id: int, author_id: int) -> None:
+    """A new follow: the followee's recent posts join the follower's feed (if it exists)."""
+    if not Follow.objects.filter(follower_id=follower_id, followee_id=author_id).exists():
+        return  # unfollowed again before this ran
+    ids = list(
+        dangerously_all_posts()
+        .filter(author_id=author_id)
+        .order_by("-id")
+        .values_list("id", flat=True)[: feeds.feed_cap()]
+    )
+    feeds.add_many(follower_id, ids)
+
+
+def unmerge_run(follower_id: int, author_id: int) -> None:
+    if Follow.objects.filter(follower_id=follower_id, followee_id=author_id).exists():
+        return  # followed again before this ran
+    ids = list(
+        dangerously_all_posts()
+        .filter(author_id=author_id)
+        .order_by("-id")
+        .values_list("id", flat=True)[: feeds.feed_cap() * 2]
+    )
+    feeds.remove([follower_id], ids)
+
+
+def followed_post_ids(employee_id: int, *, max_id: int | None = None, limit: int) -> list[int]:
+    """Newest ids by the employee and everyone they follow: what a home feed holds when rebuilt."""
+    follows = Follow.objects.filter(follower_id=employee_id).values("followee_id")
+    posts = dangerously_all_posts().filter(Q(author_id=employee_id) | Q(author_id__in=follows))
+    if max_id is not None:
+        posts = posts.filter(id__lt=max_id)
+    return list(posts.order_by("-id").values_list("id", flat=True)[:limit])
+
+
+def feed_rebuild(employee_id: int) -> list[int]:
+    """Write the employee's home feed from PostgreSQL; returns the ids, newest first."""
+    ids = followed_post_ids(employee_id, limit=feeds.feed_cap())
+    feeds.replace(employee_id, ids)
+    return ids
+
+
+def big_author_ids() -> set[int]:
+    """Authors merged in at read time. Recomputed from PostgreSQL every few minutes (and after Redis loss)."""
+    client = feeds.client()
+    pipe = client.pipeline(transaction=False)
+    pipe.exists(feeds.big_authors_fresh_key())
+    pipe.smembers(feeds.big_authors_key())
+    fresh, members = pipe.execute()
+    if fresh:
+        return {int(m) for m in members}
+    ids = set(
+        Follow.objects.filter(follower__is_active=True)
+        .values("followee_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=fanout_max_followers())
+        .values_list("followee_id", flat=True)
+    )
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(feeds.big_authors_key())
+    if ids:
+        pipe.sadd(feeds.big_authors_key(), *ids)
+    pipe.set(feeds.big_authors_fresh_key(), "1", ex=300)
+    pipe.execute()
+    return ids
+
+
+def requeue_stuck_fanouts(*, min_age_seconds: int = 120, limit: int = 1000) -> int:
+    """Re-send fan-outs still pending after ``min_age_seconds`` (a lost message or a killed worker)."""
+    from timelines.tasks import fanout_post
+
+    cutoff = snowflake.lower_bound(timezone.now() - timedelta(seconds=min_age_seconds))
+    ids = list(
+        dangerously_all_posts()
+        .filter(fanout_state=FanoutState.PENDING, id__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    for post_id in ids:
+        fanout_post.delay(post_id)
+    FanoutProgress.objects.filter(post_id__in=ids).update(attempts=F("attempts") + 1)
+    if ids:
+        log.info("re-queued %d pending fan-outs", len(ids))
+    return len(ids)
+
+
+# ---- markers -------------------------------------------------------------------------------------------
+
+
+class MarkerInvalid(ValueError):
+    pass
+
+
+@transaction.atomic
+def marker_set(*, employee: Employee, timeline: str, last_read_id: int | str) -> Marker:
+    """Save a read position; ``version`` counts the updates, as Mastodon's does."""
+    if timeline not in MarkerTimeline.values:
+        raise MarkerInvalid(f"Unknown timeline {timeline!r}: use home or notifications")
+    try:
+        position = int(last_read_id)
+    except (TypeError, ValueError):
+        raise MarkerInvalid("last_read_id must be an id") from None
+    marker, created = Marker.objects.select_for_update().get_or_create(
+        employee=employee, timeline=timeline, defaults={"last_read_id": position}
+    )
+    if not created:
+        marker.last_read_id = position
+        marker.version += 1
+        marker.save(update_fields=["last_read_id", "version", "updated_at"])
+    return marker

@@ -1,0 +1,55 @@
+"""Celery tasks for timelines: ids in, idempotent, late-acked (settings), run in the sender's schema."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
+
+from common.tasks import PublicTask
+from timelines import services
+
+
+@shared_task(name="timelines.fanout_post")
+def fanout_post(post_id: int) -> str:
+    return services.fanout_run(post_id)
+
+
+@shared_task(name="timelines.unfanout_post")
+def unfanout_post(post_id: int, author_id: int) -> None:
+    services.unfanout_run(post_id, author_id)
+
+
+@shared_task(name="timelines.merge_author")
+def merge_author(follower_id: int, author_id: int) -> None:
+    services.merge_run(follower_id, author_id)
+
+
+@shared_task(name="timelines.unmerge_author")
+def unmerge_author(follower_id: int, author_id: int) -> None:
+    services.unmerge_run(follower_id, author_id)
+
+
+@shared_task(name="timelines.tenant_maintenance")
+def tenant_maintenance() -> int:
+    """One tenant's periodic chores: re-send stuck fan-outs, drop expired mutes."""
+    from social.services import mutes_expire
+
+    mutes_expire()
+    return services.requeue_stuck_fanouts()
+
+
+@shared_task(name="timelines.maintenance_all_tenants", base=PublicTask)
+def maintenance_all_tenants() -> int:
+    """The beat entry point. Beat runs in the public schema; this sends one task per tenant schema
+    (tenant-schemas-celery stamps each message with the schema it was sent from)."""
+    schemas = (
+        get_tenant_model()
+        .objects.exclude(schema_name=get_public_schema_name())
+        .values_list("schema_name", flat=True)
+    )
+    count = 0
+    for schema in schemas:
+        with schema_context(schema):
+            tenant_maintenance.delay()
+        count += 1
+    return count
