@@ -723,6 +723,9 @@ def media_create(
     media = MediaAttachment(owner=owner, description=description, focus_x=fx, focus_y=fy)
     media.file.save(f"{media.pk}.{full.extension}", ContentFile(full.data), save=False)
     media.preview.save(f"{media.pk}.{preview.extension}", ContentFile(preview.data), save=False)
+    # Set last: assigning a file re-reads dimension fields from storage, which we already know.
+    media.width, media.height = full.width, full.height
+    media.preview_width, media.preview_height = preview.width, preview.height
     media.save()
     return media
 
