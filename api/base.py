@@ -46,9 +46,13 @@ def error(message: str, status: int, **extra: Any) -> HttpResponse:
 
 
 def _invalid_exceptions() -> tuple[type[BaseException], ...]:
+    """The domain's "bad input" errors, each answered 422 with its message (imported late: the API
+    sits above every app)."""
     from posts.errors import PostInvalid
+    from social.errors import SocialInvalid
+    from timelines.services import MarkerInvalid
 
-    return (PostInvalid, Unprocessable, PageInvalid, DjangoValidationError)
+    return (PostInvalid, SocialInvalid, MarkerInvalid, Unprocessable, PageInvalid, DjangoValidationError)
 
 
 def _message(exc: BaseException) -> str:
@@ -143,13 +147,22 @@ class MastodonView(APIView):
     ) -> HttpResponse:
         """A JSON array page with Mastodon's ``Link`` header (next = older, prev = newer)."""
         if items and not explicit:
-            key = cursor or (lambda item: int(getattr(item, "paging_id", item.pk)))
+            key = cursor or _cursor
             next_max_id, prev_min_id = key(items[-1]), key(items[0])
         headers = {}
         link = link_header(self.request, next_max_id=next_max_id, prev_min_id=prev_min_id)
         if link:
             headers["Link"] = link
         return json_response(render(items), headers=headers)
+
+
+def _cursor(item: Any) -> int:
+    """Where the next page starts: the linking row's id (a like, a follow) when the item carries one."""
+    for name in ("paging_id", "cursor_id"):
+        value = getattr(item, name, None)
+        if value is not None:
+            return int(value)
+    return int(item.pk)
 
 
 def absolute(request: Request, path: str) -> str:

@@ -129,3 +129,24 @@ def people(acme: Tenant) -> People:
         choi=person("choi", lab, 5, "최", "민수"),
         boss=person("boss", root, 9, "박", "사장"),
     )
+
+
+class Queries:
+    """SQL statements run inside the block, leaving out django-tenants' ``SET search_path``."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self._ctx = CaptureQueriesContext(connection)
+
+    def __enter__(self) -> Queries:
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
+
+    @property
+    def count(self) -> int:
+        return sum(1 for q in self._ctx.captured_queries if not q["sql"].startswith("SET search_path"))
