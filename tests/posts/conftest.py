@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from directory.models import Employee, OrgUnit, Role
 from directory.services import employee_create, unit_create
@@ -69,3 +72,27 @@ def _media_in_tmp(settings, tmp_path: Path) -> Iterator[None]:  # type: ignore[n
     storage.__dict__.pop("relative_media_root", None)
     yield
     storage.__dict__.pop("relative_media_root", None)
+
+
+class Queries:
+    """Counts the SQL statements a block runs, leaving out django-tenants' ``SET search_path`` (which it
+    repeats per cursor unless TENANT_LIMIT_SET_CALLS is on)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @contextmanager
+    def at_most(self, limit: int) -> Iterator[None]:
+        with CaptureQueriesContext(connection) as captured:
+            yield
+        self.statements = [
+            q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")
+        ]
+        assert len(self.statements) <= limit, f"{len(self.statements)} queries > {limit}:\n" + "\n".join(
+            self.statements
+        )
+
+
+@pytest.fixture
+def queries() -> Queries:
+    return Queries()
