@@ -62,7 +62,7 @@ def process_image(upload: UploadedFile) -> tuple[Encoded, Encoded]:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; we want a hard refusal at ours.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))
+            image: Image.Image = Image.open(io.BytesIO(raw))
             if image.format not in ACCEPTED_FORMATS:
                 raise MediaInvalid(
                     "Validation failed: File type is not supported (use JPEG, PNG, GIF or WebP)"

@@ -130,7 +130,7 @@ def _saved_timeline(
         return [], None, None
     visible = policy.visible_posts(viewer).filter(pk=OuterRef("post_id"))
     rows = _paged(
-        model.objects.filter(employee_id=viewer.id)
+        model.objects.filter(employee_id=viewer.employee.pk)
         .filter(Exists(visible))
         .select_related("post", "post__author", "post__author__unit"),
         page,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -36,7 +37,7 @@ class Org:
         Follow.objects.create(follower=follower, followee=followee)
 
 
-def person(username: str, unit: OrgUnit, rank: int = 1, role: str = "member", **extra: str) -> Employee:
+def person(username: str, unit: OrgUnit, rank: int = 1, role: str = "member", **extra: Any) -> Employee:
     return employee_create(
         username=username, email=f"{username}@acme.example", unit=unit, rank_level=rank, role=role, **extra
     )

@@ -34,7 +34,7 @@ def test_jpeg_is_reencoded_with_preview_and_alt_text(org: Org) -> None:
     assert (media.width, media.height) == (640, 480)
     assert (media.preview_width, media.preview_height) == (400, 300)
     assert media.description == "회의실 사진" and (media.focus_x, media.focus_y) == (0.5, -0.25)
-    assert media.file.name.startswith("media/") and media.file.name.endswith(".jpg")
+    assert str(media.file.name).startswith("media/") and str(media.file.name).endswith(".jpg")
     # Stored under the tenant's schema.
     assert "/t_acme/media/" in media.file.path
     with Image.open(media.file.path) as stored:
@@ -57,7 +57,7 @@ def test_large_images_are_resized_to_2048_and_transparency_kept(org: Org) -> Non
     raw = image_bytes((4000, 1000), fmt="PNG", mode="RGBA")
     media = media_create(owner=org.kim, upload=upload(raw, "wide.png", "image/png"))
     assert (media.width, media.height) == (2048, 512)
-    assert media.file.name.endswith(".png")
+    assert str(media.file.name).endswith(".png")
 
 
 @pytest.mark.parametrize(
