@@ -23,6 +23,7 @@ import psycopg
 import pytest
 import redis
 
+from biztweet.local.cli import main
 from biztweet.local.embedded import EmbeddedRedis, pid_alive
 from biztweet.local.services import (
     Endpoint,
@@ -200,7 +201,30 @@ def test_a_child_that_dies_is_reported_and_the_others_are_stopped() -> None:
 def test_a_stop_request_is_passed_on_to_the_running_step() -> None:
     with StopSignals() as stop:
         stop.requested = signal.SIGTERM
-        code, _ = run_step(
+        result = run_step(
             [sys.executable, "-c", "import time; time.sleep(60)"], environ={}, cwd=".", stop=stop
         )
-    assert code == -signal.SIGTERM
+    assert result.returncode == -signal.SIGTERM
+
+
+def test_when_the_starter_leaves_first_the_server_stays_up_for_the_other_user(
+    data_dir: Path, nowhere: Endpoint
+) -> None:
+    starter, other = ExitStack(), ExitStack()
+    with other:
+        with starter:
+            database = resolve_database(starter, configured=None, probe=nowhere, folder=data_dir / "pg")
+            assert resolve_database(other, configured=None, probe=nowhere, folder=data_dir / "pg") == database
+            postgres_pid = _postmaster_pid(data_dir / "pg")
+        with psycopg.connect(database.url) as connection:
+            assert connection.execute("SELECT 1").fetchone() == (1,)
+    assert not pid_alive(postgres_pid)
+
+
+def test_arguments_after_the_separator_are_for_the_test_command_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--", "-x"])
+    assert exit_info.value.code == 2
+    assert "arguments after -- are for the test command" in capsys.readouterr().err

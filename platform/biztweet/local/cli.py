@@ -58,14 +58,19 @@ def _interrupted(stop: StopSignals) -> int:
 
 
 def _seed_demo(environ: Mapping[str, str], stop: StopSignals) -> tuple[int, str | None]:
-    """Run seed_demo (idempotent); return its exit code and what it printed (the demo logins)."""
-    code, output = run_step(_manage("seed_demo"), environ=environ, cwd=str(ROOT), stop=stop, capture=True)
-    if code != 0 and "Unknown command: 'seed_demo'" in output:
+    """Run seed_demo (idempotent); return its exit code and its standard output, the demo logins.
+
+    Its log lines (standard error) are shown as they are; its output goes into the banner instead.
+    """
+    result = run_step(_manage("seed_demo"), environ=environ, cwd=str(ROOT), stop=stop, capture=True)
+    if result.returncode != 0 and "Unknown command: 'seed_demo'" in result.stderr:
         log.warning("seed_demo does not exist yet: starting without demo data")
         return 0, None
-    sys.stdout.write(output)
-    sys.stdout.flush()
-    return code, output
+    sys.stderr.write(result.stderr)
+    sys.stderr.flush()
+    if result.returncode != 0:
+        sys.stdout.write(result.stdout)
+    return result.returncode, result.stdout
 
 
 def _processes(host: str, port: int, schedule: Path) -> dict[str, list[str]]:
@@ -103,7 +108,7 @@ def _banner(port: int, logins: str | None) -> None:
         "",
     ]
     if logins:
-        lines += ["Demo logins (from seed_demo):", *(f"  {line}" for line in logins.strip().splitlines())]
+        lines += ["From seed_demo:", *(f"  {line}" for line in logins.strip().splitlines())]
     else:
         lines += ["No demo logins: seed_demo is not available yet."]
     lines.append(rule)
@@ -118,7 +123,8 @@ def run(*, host: str, port: int) -> int:
         if stop.requested:
             return 0
         # Shared schema, every tenant schema, then the template new tenants are cloned from.
-        code, _ = run_step(_manage("migrate_schemas", "--noinput"), environ=environ, cwd=str(ROOT), stop=stop)
+        migrate = _manage("migrate_schemas", "--noinput")
+        code = run_step(migrate, environ=environ, cwd=str(ROOT), stop=stop).returncode
         if stop.requested:
             return 0
         if code != 0:
@@ -169,17 +175,16 @@ def test(pytest_args: Sequence[str]) -> int:
         if stop.requested:
             return _interrupted(stop)
         log.info("checking that the migrations match the models")
-        code, _ = run_step(
-            _manage("makemigrations", "--check", "--dry-run"), environ=environ, cwd=str(ROOT), stop=stop
-        )
+        check = _manage("makemigrations", "--check", "--dry-run")
+        code = run_step(check, environ=environ, cwd=str(ROOT), stop=stop).returncode
         if stop.requested:
             return _interrupted(stop)
         if code != 0:
             log.error("models and migrations disagree: run `manage.py makemigrations` and commit the result")
             return code
         log.info("pytest %s", " ".join(pytest_args))
-        code, _ = run_step([PYTHON, "-m", "pytest", *pytest_args], environ=environ, cwd=str(ROOT), stop=stop)
-        return code
+        pytest = [PYTHON, "-m", "pytest", *pytest_args]
+        return run_step(pytest, environ=environ, cwd=str(ROOT), stop=stop).returncode
 
 
 class _Formatter(logging.Formatter):
@@ -224,9 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _configure_logging()
     try:
-        if options.command == "run":
-            return run(host=options.host, port=options.port)
-        return test(extra)
+        code = run(host=options.host, port=options.port) if options.command == "run" else test(extra)
     except (EmbeddedServerError, psycopg.Error, OSError) as error:
         log.error("%s", error)
         return 1
+    # A step killed by a signal reports -N; a shell reports 128 + N.
+    return 128 - code if code < 0 else code

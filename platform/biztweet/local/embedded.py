@@ -71,6 +71,11 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    # A server whose starter is still alive but stopped caring (it left first) lingers as a zombie
+    # until that starter exits; for whoever stops it, it is gone.
+    with contextlib.suppress(OSError):
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+        return stat_line.rsplit(")", 1)[1].split()[0] != "Z"
     return True
 
 

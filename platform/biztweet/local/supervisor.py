@@ -69,30 +69,23 @@ class StopSignals:
 
 def run_step(
     argv: Sequence[str], *, environ: Mapping[str, str], cwd: str, stop: StopSignals, capture: bool = False
-) -> tuple[int, str]:
+) -> subprocess.CompletedProcess[str]:
     """Run one step to completion in the foreground (so pytest --pdb can read the terminal).
 
-    Returns its exit code and, with ``capture``, its combined output.
+    With ``capture``, its standard output and error come back in the result instead of being shown.
     """
-    process = subprocess.Popen(
-        list(argv),
-        env=dict(environ),
-        cwd=cwd,
-        stdout=subprocess.PIPE if capture else None,
-        stderr=subprocess.STDOUT if capture else None,
-    )
-    chunks: list[str] = []
+    pipe = subprocess.PIPE if capture else None
+    process = subprocess.Popen(list(argv), env=dict(environ), cwd=cwd, stdout=pipe, stderr=pipe, text=True)
     forwarded_at: float | None = None
     seen_stop_at: float | None = None
     while True:
         try:
-            out, _ = process.communicate(timeout=_POLL)
+            # A retry after a timeout keeps what was read so far: the last call returns all of it.
+            out, err = process.communicate(timeout=_POLL)
         except subprocess.TimeoutExpired:
             pass
         else:
-            if out:
-                chunks.append(out.decode(errors="replace"))
-            return process.returncode, "".join(chunks)
+            return subprocess.CompletedProcess(list(argv), process.returncode, out, err)
         if stop.requested is None:
             continue
         now = time.monotonic()
