@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
+from common.oncommit import after_commit
+from directory.avatars import normalise_photo
 from directory.models import CompanySettings, Employee, OrgUnit, Rank, Role
 
 DEFAULT_RANKS = {
@@ -120,3 +124,22 @@ def display_names_refresh() -> int:
             changed.append(employee)
     Employee.objects.bulk_update(changed, ["display_name"], batch_size=500)
     return len(changed)
+
+
+@transaction.atomic
+def employee_set_photo(*, employee: Employee, image_bytes: bytes) -> Employee:
+    """Replace ``employee``'s photo with an uploaded picture, re-encoded as a clean 400×400 JPEG.
+
+    Raises ``directory.avatars.PhotoError`` (a ValueError) with a message for the uploader when the
+    bytes are not a usable picture; nothing is stored then.
+    """
+    data = normalise_photo(image_bytes)
+    previous = employee.photo.name if employee.photo else ""
+    # A new name for new content: photos are served with a day of browser caching.
+    name = f"{employee.pk}-{hashlib.sha256(data).hexdigest()[:12]}.jpg"
+    employee.photo.save(name, ContentFile(data), save=False)
+    employee.save(update_fields=["photo"])
+    if previous and previous != employee.photo.name:
+        # Only once the new name is committed: a rolled-back change must keep the old file.
+        after_commit(employee.photo.storage.delete, previous)
+    return employee
