@@ -9,6 +9,7 @@ to create tenants from inside a tenant schema).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -51,6 +52,20 @@ def django_db_setup(django_test_environment, django_db_blocker):  # type: ignore
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         teardown_databases(db_cfg, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """Uploads and generated pictures go to a temporary folder, never the repository's var/media."""
+    base = tmp_path_factory.getbasetemp()
+    if Path(settings.MEDIA_ROOT).is_relative_to(base):
+        return Path(settings.MEDIA_ROOT)  # a module already chose its own temporary folder
+    root = base / "media"
+    settings.MEDIA_ROOT = root
+    # django-tenants' storage caches MEDIA_ROOT/<schema> and forgets it only when this setting
+    # changes (its MEDIA_ROOT handler passes the wrong argument), so "change" it to itself.
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = settings.MULTITENANT_RELATIVE_MEDIA_ROOT
+    return root
 
 
 @pytest.fixture(autouse=True)

@@ -105,8 +105,13 @@ def directory_bootstrap(*, company_name: str, locale: str, admin_email: str, adm
     Rank.objects.bulk_create(Rank(level=i, name=n) for i, n in enumerate(DEFAULT_RANKS[locale], start=1))
     root = unit_create(name=company_name, parent=None)
     return employee_create(
-        username=username_from_email(admin_email), email=admin_email, unit=root, role=Role.ADMIN, password=admin_password,
+        username=username_from_email(admin_email),
+        email=admin_email,
+        unit=root,
+        role=Role.ADMIN,
+        password=admin_password,
         given_name="Admin" if locale == "en" else "관리자",
+        name_latin="Administrator",
     )
 
 

@@ -54,7 +54,7 @@ EN = DemoCompany(
 @pytest.fixture(scope="module")
 def demo_media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("demo-media")
-    # MULTITENANT_RELATIVE_MEDIA_ROOT: see tests/directory/conftest.py.
+    # MULTITENANT_RELATIVE_MEDIA_ROOT: see the media_root fixture in tests/conftest.py.
     with override_settings(
         MEDIA_ROOT=root,
         MULTITENANT_RELATIVE_MEDIA_ROOT="%s",
