@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -88,18 +89,19 @@ class _Draft:
 
 
 def _call_later(module: str, name: str, *args: Any) -> None:
-    """Call ``module.name(*args)`` after the commit. Imported lazily: timelines and notifications import
-    posts, and a missing receiver must not turn a committed write into an error for the writer."""
+    """Call ``module.name(*args)`` after the commit (never for a rolled-back write)."""
+    transaction.on_commit(partial(_deferred_call, module, name, *args), robust=False)
 
-    def run() -> None:
-        try:
-            fn = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            log.error("side effect %s.%s is not available; skipped for %s", module, name, args)
-            return
-        fn(*args)
 
-    transaction.on_commit(run, robust=False)
+def _deferred_call(module: str, name: str, *args: Any) -> None:
+    # Imported lazily: timelines and notifications import posts, and a missing receiver must not turn
+    # a committed write into an error for the writer.
+    try:
+        fn = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        log.error("side effect %s.%s is not available; skipped for %s", module, name, args)
+        return
+    fn(*args)
 
 
 # --- validation -------------------------------------------------------------------------------------
@@ -272,6 +274,18 @@ def _default_audience(author: Employee) -> str:
     return default(author) if callable(default) else Audience.COMPANY
 
 
+def _check_contact_rules(
+    *, author: Employee, audience: str, mentioned: Sequence[Employee], parent: Post | None
+) -> None:
+    """The tenant's action rules for a new post (VISIBILITY.md: company posting rank, contact rules,
+    barriers), in one place so issue 4's rules slot into ``policy`` without touching this module's
+    callers. ``policy.check_may_publish`` takes the whole draft once it exists; until then only the
+    basic "may post at all" rule applies (checked on entry)."""
+    check = getattr(policy, "check_may_publish", None)
+    if callable(check):
+        check(author, audience=audience, mentioned=list(mentioned), in_reply_to=parent)
+
+
 def _reply_target(author: Employee, in_reply_to_id: int | str | None) -> Post | None:
     if in_reply_to_id in (None, ""):
         return None
@@ -431,6 +445,7 @@ def _post_create(
         author=author, audience=audience, unit_id=unit_id, min_rank=min_rank, unlisted=unlisted
     )
     parent = _reply_target(author, in_reply_to_id)
+    _check_contact_rules(author=author, audience=audience, mentioned=draft.mentioned, parent=parent)
     post_id = snowflake.generate()
     post = Post.objects.create(
         id=post_id,

@@ -1,0 +1,55 @@
+"""Writes tell timelines and notifications only after they commit, and refused writes tell nobody."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from posts.errors import PostInvalid
+from posts.services import PollSpec, favourite_add, post_create, post_edit, post_reblog
+from tests.posts.conftest import Org
+
+
+def _receivers(callbacks: list) -> list[str]:  # type: ignore[type-arg]
+    """``module.function`` each deferred call will reach (posts.services schedules them as partials)."""
+    return [f"{cb.args[0]}.{cb.args[1]}" for cb in callbacks if isinstance(cb, partial)]
+
+
+def test_a_new_post_is_announced_after_commit(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks() as callbacks:
+        post_create(author=org.kim, text="hello")
+    assert _receivers(callbacks) == [
+        "timelines.services.post_published",
+        "notifications.services.notify_post_created",
+    ]
+
+
+def test_a_refused_post_announces_nothing(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(PostInvalid):
+        post_create(author=org.kim, text="가" * 501)
+    assert callbacks == []
+
+
+def test_likes_reposts_and_edits_are_announced(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    post = post_create(author=org.kim, text="hello")
+    with django_capture_on_commit_callbacks() as callbacks:
+        favourite_add(post=post, employee=org.lee)
+        favourite_add(post=post, employee=org.lee)  # already liked: no second notification
+        post_reblog(post=post, actor=org.lee)
+        post_edit(post=post, editor=org.kim, text="hello again")
+    assert _receivers(callbacks) == [
+        "notifications.services.notify_favourite",
+        "timelines.services.post_published",
+        "notifications.services.notify_reblog",
+        "notifications.services.notify_post_edited",
+    ]
+
+
+def test_a_short_poll_gets_its_own_expiry_task(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks() as callbacks:
+        post_create(author=org.kim, text="quick vote", poll=PollSpec(options=["a", "b"], expires_in=300))
+    assert len(callbacks) == 3
+    with django_capture_on_commit_callbacks() as callbacks:
+        post_create(author=org.kim, text="long vote", poll=PollSpec(options=["a", "b"], expires_in=86400))
+    assert len(callbacks) == 2  # left to the periodic sweep
