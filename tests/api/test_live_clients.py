@@ -1,0 +1,193 @@
+"""Mastodon.py and toot, the real client libraries, against a real server and a real Celery worker.
+
+The server (uvicorn) and the worker are other processes, so the data this test writes is committed,
+and removed again at the end. Clients reach ``acme.localhost:PORT``: Python does not resolve
+``*.localhost`` the way browsers do, so name resolution (only that) is pointed at loopback.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+from mastodon import Mastodon
+
+from directory.models import Employee, OrgUnit
+from directory.services import employee_create
+from tenants.models import Tenant
+from tests.support.processes import asgi_server, celery_worker
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "live-client-pw-123"
+
+
+@pytest.fixture
+def localhost_resolves_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(".localhost"):
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def live(
+    django_db_setup, django_db_blocker, tmp_path: Path, localhost_resolves_to_loopback
+) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    suffix = uuid.uuid4().hex[:6]
+    with django_db_blocker.unblock():
+        acme = Tenant.objects.get(slug="acme")
+        with tenant_context(acme):
+            root = OrgUnit.objects.get(parent=None)
+            made = [
+                employee_create(
+                    username=f"{name}{suffix}",
+                    email=f"{name}{suffix}@acme.example",
+                    unit=root,
+                    family_name=family,
+                    given_name=given,
+                    password=PASSWORD,
+                    rank_level=rank,
+                )
+                for name, family, given, rank in (("jiwoo", "한", "지우", 2), ("minho", "정", "민호", 4))
+            ]
+        connection.set_schema_to_public()
+        with (
+            celery_worker("celery", log=tmp_path / "worker.log"),
+            asgi_server(log=tmp_path / "server.log") as base,
+        ):
+            port = base.rsplit(":", 1)[1]
+            try:
+                yield {"base": f"http://acme.localhost:{port}", "people": made, "suffix": suffix}
+            finally:
+                _cleanup(acme, made)
+
+
+def _cleanup(acme: Tenant, people: list[Employee]) -> None:
+    from oauth2_provider.models import AccessToken, Application, RefreshToken
+
+    from posts.models import Post
+
+    with tenant_context(acme):
+        ids = [p.pk for p in people]
+        Post.objects.filter(reblog_of__author_id__in=ids).delete()
+        Post.objects.filter(author_id__in=ids).delete()
+        RefreshToken.objects.filter(user_id__in=ids).delete()
+        AccessToken.objects.filter(user_id__in=ids).delete()
+        Application.objects.filter(name__in=["bt-live-test", "toot - a Mastodon CLI client"]).delete()
+        Employee.objects.filter(pk__in=ids).delete()
+    connection.set_schema_to_public()
+
+
+def eventually(check: Callable[[], Any], *, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.2)
+
+
+def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
+    base, (jiwoo, minho) = live["base"], live["people"]
+    client_id, client_secret = Mastodon.create_app(
+        "bt-live-test", api_base_url=base, scopes=["read", "write", "follow"]
+    )
+    me = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
+    me.log_in(jiwoo.username, PASSWORD, scopes=["read", "write", "follow"], allow_http=True)
+    other = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=base)
+    other.log_in(minho.email, PASSWORD, scopes=["read", "write", "follow"], allow_http=True)
+
+    assert me.account_verify_credentials()["username"] == jiwoo.username
+    assert me.instance()["title"] == "에이크미"
+
+    # minho follows jiwoo; jiwoo's post reaches minho's home through the worker's fan-out.
+    relationship = other.account_follow(jiwoo.pk)
+    assert relationship["following"] is True
+    posted = me.status_post(f"오늘 #점심 메뉴 정했어요 @{minho.username}")
+    assert [t["name"] for t in posted["tags"]] == ["점심"]
+    assert [str(m["id"]) for m in posted["mentions"]] == [str(minho.pk)]
+    eventually(lambda: posted["id"] in [s["id"] for s in other.timeline_home()])
+    assert posted["id"] in [s["id"] for s in other.timeline_public()]
+    assert posted["id"] in [s["id"] for s in other.timeline_hashtag("점심")]
+
+    reply = other.status_reply(posted, "좋아요!")
+    assert reply["in_reply_to_id"] == posted["id"]
+    assert other.status_favourite(posted["id"])["favourited"] is True
+    boost = other.status_reblog(posted["id"])
+    assert boost["reblog"]["id"] == posted["id"]
+    context = me.status_context(posted["id"])
+    assert [s["id"] for s in context["descendants"]] == [reply["id"]]
+
+    kinds = eventually(
+        lambda: (
+            {n["type"] for n in me.notifications()} >= {"follow", "favourite", "reblog", "mention"}
+            and {n["type"] for n in me.notifications()}
+        )
+    )
+    assert "favourite" in kinds
+    assert eventually(lambda: [n for n in other.notifications() if n["type"] == "mention"])
+
+    # Paging back with max_id through the Link header.
+    for i in range(4):
+        me.status_post(f"페이지 {i}")
+    first = me.account_statuses(jiwoo.pk, limit=2)
+    assert len(first) == 2
+    second = me.fetch_next(first)
+    assert second and int(second[0]["id"]) < int(first[-1]["id"])
+
+
+def test_toot_registers_logs_in_posts_and_reads(
+    live: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    from toot import App, User, api, http
+    from toot.entities import Account, Notification, Status, from_dict
+
+    base, (jiwoo, minho) = live["base"], live["people"]
+    registered = api.create_app(base)
+    app = App("acme.localhost", base, registered["client_id"], registered["client_secret"])
+    token = api.login(app, jiwoo.username, PASSWORD)["access_token"]
+    user = User("acme.localhost", jiwoo.username, token)
+    minho_token = api.login(app, minho.username, PASSWORD)["access_token"]
+    minho_user = User("acme.localhost", minho.username, minho_token)
+
+    me = from_dict(Account, api.verify_credentials(app, user).json())
+    assert me.username == jiwoo.username
+    api.follow(app, minho_user, me.id)
+    status = from_dict(Status, api.post_status(app, user, f"#회의록 공유합니다 @{minho.username}").json())
+    assert status.account.username == jiwoo.username
+
+    def in_home() -> bool:
+        page = next(api.home_timeline_generator(app, minho_user, limit=20))
+        return status.id in [from_dict(Status, s).id for s in page]
+
+    eventually(in_home)
+    api.favourite(app, minho_user, status.id)
+    api.reblog(app, minho_user, status.id)
+    context = api.context(app, user, status.id).json()
+    assert context["ancestors"] == []
+    # toot's notification timeline shows the statuses of mentions: minho was mentioned.
+    mentions = eventually(lambda: next(api.notification_timeline_generator(app, minho_user, limit=20)))
+    assert status.id in [from_dict(Status, s).id for s in mentions]
+
+    def kinds() -> set[str]:
+        parsed = [from_dict(Notification, n) for n in http.get(app, user, "/api/v1/notifications").json()]
+        return {n.type for n in parsed}
+
+    eventually(lambda: kinds() >= {"favourite", "reblog", "follow"})
+    public = next(api.public_timeline_generator(app, user, limit=20))
+    assert status.id in [from_dict(Status, s).id for s in public]
