@@ -76,6 +76,7 @@ def employee_create(
     employee_number: str = "",
     names: dict[int, str] | None = None,
     template: str | None = None,
+    follow_unit: bool = True,
 ) -> Employee:
     employee = Employee(
         username=username, email=email, family_name=family_name, given_name=given_name,
@@ -93,6 +94,11 @@ def employee_create(
     )
     employee.full_clean(exclude=["password", "photo"])
     employee.save()
+    if follow_unit:
+        # A newcomer's home timeline starts with their own team's conversation (a tenant setting).
+        from social.services import follow_own_unit
+
+        follow_own_unit(employee=employee)
     return employee
 
 
