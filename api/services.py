@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from oauth2_provider.generators import generate_client_id, generate_client_secret
 from oauth2_provider.models import get_application_model
@@ -74,48 +72,3 @@ def app_register(
         application=application, scopes=" ".join(scopes), website=website
     )
     return RegisteredApp(registration=registration, client_secret=secret)
-
-
-@transaction.atomic
-def profile_update(
-    *,
-    employee: Any,
-    display_name: str | None = None,
-    note: str | None = None,
-    avatar: UploadedFile | None = None,
-    locale: str | None = None,
-) -> Any:
-    """Mastodon's update_credentials: display name, bio, photo, posting language.
-
-    Belongs in directory.services (asked of the lead); kept here while that file has another
-    engineer's uncommitted work. The photo goes through directory's own validation and re-encoding.
-    """
-    fields = []
-    if display_name is not None:
-        display_name = " ".join(str(display_name).split())
-        if not display_name:
-            raise Unprocessable("Validation failed: Display name can't be blank")
-        if len(display_name) > 120:
-            raise Unprocessable("Validation failed: Display name is too long (maximum is 120 characters)")
-        employee.display_name = display_name
-        fields.append("display_name")
-    if note is not None:
-        if len(str(note)) > 2000:
-            raise Unprocessable("Validation failed: Note is too long (maximum is 2000 characters)")
-        employee.bio = str(note)
-        fields.append("bio")
-    if locale is not None and locale in {"ko", "en"}:
-        employee.locale = locale
-        fields.append("locale")
-    if fields:
-        employee.save(update_fields=fields)
-    if avatar is not None:
-        from directory.services import employee_set_photo
-
-        if avatar.size is not None and avatar.size > 10 * 1024 * 1024:
-            raise Unprocessable("Validation failed: Avatar file size must be less than 10 MB")
-        try:
-            employee_set_photo(employee=employee, image_bytes=avatar.read())
-        except ValueError as exc:
-            raise Unprocessable(f"Validation failed: Avatar {exc}") from exc
-    return employee

@@ -11,7 +11,7 @@ from api import selectors
 from api.base import MastodonView, Unprocessable, flag, id_list, json_response
 from api.entities import Entities
 from api.paging import paged_result
-from api.services import profile_update
+from directory.services import MAX_PHOTO_BYTES, employee_update_profile
 
 
 def _int(value: Any, default: int, *, maximum: int) -> int:
@@ -33,11 +33,14 @@ class UpdateCredentials(MastodonView):
 
     def patch(self, request: Request) -> HttpResponse:
         data = request.data
-        employee = profile_update(
+        avatar = request.FILES.get("avatar")
+        if avatar is not None and avatar.size is not None and avatar.size > MAX_PHOTO_BYTES:
+            raise Unprocessable("Validation failed: Avatar file size must be less than 10 MB")
+        employee = employee_update_profile(
             employee=self.employee,
             display_name=data.get("display_name"),
-            note=data.get("note"),
-            avatar=request.FILES.get("avatar"),
+            bio=data.get("note"),
+            photo=avatar.read() if avatar is not None else None,
             locale=data.get("source[language]") or None,
         )
         return json_response(Entities(request, self.viewer).credential_account(employee))

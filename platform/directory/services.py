@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -15,8 +16,15 @@ from directory.models import CompanySettings, Employee, OrgUnit, Rank, Role
 DEFAULT_RANKS = {
     "ko": ["사원", "대리", "과장", "차장", "부장", "상무", "전무", "부사장", "사장"],
     "en": [
-        "Associate", "Senior Associate", "Manager", "Senior Manager", "Director", "Senior Director",
-        "Vice President", "Executive Vice President", "President",
+        "Associate",
+        "Senior Associate",
+        "Manager",
+        "Senior Manager",
+        "Director",
+        "Senior Director",
+        "Vice President",
+        "Executive Vice President",
+        "President",
     ],
 }
 DEFAULT_NAME_TEMPLATE = {"ko": "{full} {rank}", "en": "{full}"}
@@ -79,8 +87,15 @@ def employee_create(
     follow_unit: bool = True,
 ) -> Employee:
     employee = Employee(
-        username=username, email=email, family_name=family_name, given_name=given_name,
-        name_latin=name_latin, unit=unit, rank_level=rank_level, title=title, role=role,
+        username=username,
+        email=email,
+        family_name=family_name,
+        given_name=given_name,
+        name_latin=name_latin,
+        unit=unit,
+        rank_level=rank_level,
+        title=title,
+        role=role,
         employee_number=employee_number,
     )
     if password:
@@ -153,4 +168,50 @@ def employee_set_photo(*, employee: Employee, image_bytes: bytes) -> Employee:
     if previous and previous != employee.photo.name:
         # Only once the new name is committed: a rolled-back change must keep the old file.
         after_commit(employee.photo.storage.delete, previous)
+    return employee
+
+
+MAX_BIO_CHARS = 2000
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def employee_update_profile(
+    *,
+    employee: Employee,
+    display_name: str | None = None,
+    bio: str | None = None,
+    photo: bytes | None = None,
+    locale: str | None = None,
+) -> Employee:
+    """What an employee may change about themself: bio, photo and language.
+
+    Names are real names from the company directory (HR, SCIM or an admin): a display name that
+    differs from the one the directory renders is refused rather than silently ignored.
+    Raises ValidationError with a message for the person; nothing is saved then.
+    """
+    if display_name is not None and " ".join(display_name.split()) != employee.display_name:
+        raise ValidationError(
+            "Display names come from the company directory; ask an administrator to correct your name."
+        )
+    fields = []
+    if bio is not None:
+        if len(bio) > MAX_BIO_CHARS:
+            raise ValidationError(f"Bio is too long (maximum is {MAX_BIO_CHARS} characters).")
+        employee.bio = bio
+        fields.append("bio")
+    if locale is not None:
+        if locale not in {"ko", "en"}:
+            raise ValidationError("Language must be ko or en.")
+        employee.locale = locale
+        fields.append("locale")
+    if fields:
+        employee.save(update_fields=fields)
+    if photo is not None:
+        if len(photo) > MAX_PHOTO_BYTES:
+            raise ValidationError("Photo must be smaller than 10 MB.")
+        try:
+            employee_set_photo(employee=employee, image_bytes=photo)
+        except ValueError as exc:
+            raise ValidationError(f"Photo: {exc}") from exc
     return employee

@@ -79,6 +79,22 @@ def test_update_credentials_changes_note_and_photo(acme, api_as, people: People)
     assert "/media/" in data["avatar"]
 
 
+def test_display_name_is_the_directorys_real_name_not_editable(acme, api_as, people: People) -> None:
+    api = api_as(people.kim)
+    before = api.get("/api/v1/accounts/verify_credentials").json()["display_name"]
+    response = api.client.patch(
+        "/api/v1/accounts/update_credentials",
+        data=_multipart({"display_name": "Captain Kim", "note": "바뀌면 안 됨"}),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
+    assert response.status_code == 422
+    assert "company directory" in response.json()["error"]
+    after = api.get("/api/v1/accounts/verify_credentials").json()
+    assert after["display_name"] == before
+    assert after["source"]["note"] != "바뀌면 안 됨"  # nothing of a refused update is saved
+
+
 def _multipart(fields: dict) -> bytes:
     from django.test.client import encode_multipart
 
