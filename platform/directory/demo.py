@@ -32,12 +32,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from common import snowflake
 from directory.avatars import initials_avatar
 from directory.models import Employee, OrgUnit, Role
 from directory.romanize import romanize_family_name, romanize_given_name
 from directory.services import company_settings, rank_names, render_display_name, unit_create
-from posts.models import Audience, Mention, Post
+from posts.models import Audience, Post
 from social.models import Follow
 from tenants.models import Domain, Tenant
 from tenants.services import tenant_onboard, tenant_url
@@ -496,47 +495,27 @@ class PostDraft:
     reply_to: int | None = None
 
 
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)")
-
-
 def _seed_posts(drafts: Sequence[PostDraft]) -> list[Post]:
-    """Write the demo posts and their mentions, in time order.
+    """Write the demo posts in time order through ``posts.services.post_create``, so they get what real
+    posts get: rendered HTML, mentions, hashtags, thread ids, and fan-out and notifications after the
+    commit. Backdated to the story's times (ids included, so they sort like their timestamps)."""
+    from posts.services import post_create
 
-    The one place the demo creates posts, straight into the tables for now: no fan-out, hashtag rows
-    or rendered HTML. Once ``posts.services`` is ready this becomes a loop over its create service.
-    """
     order = sorted(range(len(drafts)), key=lambda i: drafts[i].at)
-    by_username = {
-        u.lower(): pk for u, pk in Employee.objects.filter(is_active=True).values_list("username", "id")
-    }
     posts: dict[int, Post] = {}
     for i in order:
         draft = drafts[i]
         parent = posts[draft.reply_to] if draft.reply_to is not None else None
-        post_id = snowflake.generate(at=draft.at)
-        posts[i] = Post(
-            id=post_id,
+        posts[i] = post_create(
             author=draft.author,
             text=draft.text,
             language=draft.language,
             audience=draft.audience,
-            unit=draft.unit,
-            in_reply_to=parent,
-            in_reply_to_account=parent.author if parent else None,
-            thread_id=parent.thread_id if parent else post_id,
+            unit_id=draft.unit.pk if draft.unit is not None else None,
+            in_reply_to_id=parent.pk if parent is not None else None,
             created_at=draft.at,
         )
-    created = Post.objects.bulk_create([posts[i] for i in order], batch_size=500)
-    # created_at is auto_now_add, which bulk_create overwrites with "now"; put the story's times back.
-    for post, i in zip(created, order, strict=True):
-        post.created_at = drafts[i].at
-    Post.objects.bulk_update(created, ["created_at"], batch_size=500)
-    mentions: list[Mention] = []
-    for post in created:
-        named = {by_username.get(m.lower()) for m in MENTION_RE.findall(post.text)}
-        mentions.extend(Mention(post=post, employee_id=pk) for pk in named if pk and pk != post.author_id)
-    Mention.objects.bulk_create(mentions, batch_size=1000, ignore_conflicts=True)
-    return created
+    return [posts[i] for i in order]
 
 
 def _draft_posts(

@@ -13,7 +13,7 @@ import logging
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -385,9 +385,11 @@ def post_create(
     media_ids: Iterable[int | str] = (),
     poll: PollSpec | None = None,
     idempotency_key: str | None = None,
+    created_at: datetime | None = None,
 ) -> Post:
     """A new post (or reply). With ``idempotency_key``, a repeat by the same author within an hour
-    returns the first post and writes nothing."""
+    returns the first post and writes nothing. ``created_at`` backdates the post and its id (imports and
+    demo data only; never from client input)."""
     policy.check_may_post(author)
     key = (idempotency_key or "").strip()[:200] or None
     if key and (earlier := _idempotent_post(author, key)) is not None:
@@ -407,6 +409,7 @@ def post_create(
             media_ids=media_ids,
             poll=poll,
             key=key,
+            created_at=created_at,
         )
     except _KeyTaken:
         # The same request arrived twice at once; the other one won and its post is the answer.
@@ -432,6 +435,7 @@ def _post_create(
     media_ids: Iterable[int | str],
     poll: PollSpec | None,
     key: str | None,
+    created_at: datetime | None,
 ) -> Post:
     draft = _build_draft(
         author=author,
@@ -446,7 +450,7 @@ def _post_create(
     )
     parent = _reply_target(author, in_reply_to_id)
     _check_contact_rules(author=author, audience=audience, mentioned=draft.mentioned, parent=parent)
-    post_id = snowflake.generate()
+    post_id = snowflake.generate(at=created_at)
     post = Post.objects.create(
         id=post_id,
         author=author,
@@ -463,6 +467,10 @@ def _post_create(
         in_reply_to_account_id=parent.author_id if parent else None,
         thread_id=(parent.thread_id or parent.pk) if parent else post_id,
     )
+    if created_at is not None:
+        # auto_now_add has just overwritten it.
+        Post.objects.filter(pk=post_id).update(created_at=created_at)
+        post.created_at = created_at
     _write_entities(post, draft)
     if draft.media_ids:
         _attach_media(post=post, owner=author, media_ids=draft.media_ids)
