@@ -11,6 +11,8 @@ import argparse
 import http.client
 import logging
 import os
+import shlex
+import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -84,6 +86,18 @@ def _processes(host: str, port: int, schedule: Path) -> dict[str, list[str]]:
     }
 
 
+def _port_taken(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port whose last connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def _web_answers(host: str, port: int) -> bool:
     connect_to = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
     connection = http.client.HTTPConnection(connect_to, port, timeout=2)
@@ -116,6 +130,10 @@ def _banner(port: int, logins: str | None) -> None:
 
 
 def run(*, host: str, port: int) -> int:
+    if _port_taken(host, port):
+        # Before migrating anything: the web server would only fail minutes later.
+        log.error("%s:%d is in use (another bin/run?); pick another port: bin/run --port N", host, port)
+        return 1
     with StopSignals() as stop, ExitStack() as stack:
         services = resolve_services(stack, redis_db=RUN_REDIS_DB)
         env.export(**services.environ())
@@ -182,7 +200,7 @@ def test(pytest_args: Sequence[str]) -> int:
         if code != 0:
             log.error("models and migrations disagree: run `manage.py makemigrations` and commit the result")
             return code
-        log.info("pytest %s", " ".join(pytest_args))
+        log.info("running pytest %s", shlex.join(pytest_args) or "(whole suite)")
         pytest = [PYTHON, "-m", "pytest", *pytest_args]
         return run_step(pytest, environ=environ, cwd=str(ROOT), stop=stop).returncode
 
