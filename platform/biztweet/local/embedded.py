@@ -334,10 +334,10 @@ class EmbeddedPostgres(EmbeddedServer):
         install = package_dir("pgserver") / "pginstall"
         account = _server_account(self.data)
         self.data.mkdir(mode=0o700, exist_ok=True)
-        if account is not None:
-            _let_account_use(account, data=self.data, install=install)
         as_account: dict[str, Any] = {}
         if account is not None:
+            _let_account_use(account, data=self.data, install=install)
+            # Popen switches user and group after the fork and drops root's supplementary groups.
             as_account = {"user": account[0], "group": account[1], "extra_groups": []}
         if not (self.data / "PG_VERSION").exists():
             self._initdb(install / "bin" / "initdb", as_account)
