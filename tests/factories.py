@@ -34,6 +34,8 @@ def employee(
         unit=unit or root_unit(),
         rank_level=rank,
         role=role,
+        # Tests set up the follow graph they need themselves (tests/directory covers the default).
+        follow_unit=False,
         **extra,
     )
 

@@ -43,6 +43,13 @@ return n
 """
 
 
+def feed_ttl() -> int:
+    """Seconds a feed lives after its owner last read it. An idle employee's feed expires and is
+    rebuilt on their next read, so Redis memory follows active readers, and under memory pressure
+    (``volatile-lru``) feeds are evictable while the broker's queues are not."""
+    return int(getattr(settings, "TIMELINES_FEED_TTL", 14 * 24 * 3600))
+
+
 def feed_cap() -> int:
     return int(getattr(settings, "TIMELINES_FEED_CAP", 400))
 
@@ -98,6 +105,7 @@ def replace(employee_id: int, post_ids: Sequence[int]) -> None:
     pipe = client().pipeline(transaction=True)
     pipe.delete(key)
     pipe.zadd(key, members)  # type: ignore[arg-type]
+    pipe.expire(key, feed_ttl())
     pipe.execute()
 
 
@@ -123,7 +131,8 @@ def read(
         pipe.zrangebyscore(key, lo_score, hi_score, start=0, num=count + _SLACK)
     else:
         pipe.zrevrangebyscore(key, hi_score, lo_score, start=0, num=count + _SLACK)
-    exists, raw = pipe.execute()
+    pipe.expire(key, feed_ttl())
+    exists, raw, _ = pipe.execute()
     if not exists:
         return None
     ids = [int(m) for m in raw]

@@ -59,6 +59,7 @@ def live(
                     given_name=given,
                     password=PASSWORD,
                     rank_level=rank,
+                    follow_unit=False,  # the clients follow each other themselves below
                 )
                 for name, family, given, rank in (("jiwoo", "한", "지우", 2), ("minho", "정", "민호", 4))
             ]

@@ -46,7 +46,7 @@ def _person(
     name: str, unit: OrgUnit, rank: int = 1, role: str = Role.MEMBER, active: bool = True
 ) -> Employee:
     employee = employee_create(
-        username=name, email=f"{name}@acme.example", unit=unit, rank_level=rank, role=role
+        username=name, email=f"{name}@acme.example", unit=unit, rank_level=rank, role=role, follow_unit=False
     )
     if not active:
         employee.is_active = False

@@ -54,6 +54,20 @@ def test_missing_feed_is_rebuilt_from_postgres_with_the_same_posts(people) -> No
     assert feeds.size(bob.pk) == 5
 
 
+def test_idle_feeds_expire_and_reading_keeps_a_feed_alive(people, settings) -> None:  # type: ignore[no-untyped-def]
+    alice, bob, _ = people
+    settings.TIMELINES_FEED_TTL = 100
+    p = publish(post(alice, "잘 지내요"))
+    home(bob)  # builds the feed
+    key = feeds.home_key(bob.pk)
+    assert 0 < feeds.client().ttl(key) <= 100
+    feeds.client().expire(key, 5)
+    assert home(bob) == [p.pk]  # a read renews the lease
+    assert feeds.client().ttl(key) > 5
+    feeds.client().delete(key)  # expired: the next read rebuilds it
+    assert home(bob) == [p.pk]
+
+
 def test_fanout_does_not_create_a_partial_feed_for_someone_without_one(people) -> None:  # type: ignore[no-untyped-def]
     alice, bob, _ = people
     older = post(alice, "before the wipe")

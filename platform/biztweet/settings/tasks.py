@@ -1,6 +1,8 @@
 """Celery: Redis broker, late acks so a crashed worker's task runs again."""
 
 from biztweet.env import ENV
+from posts import schedule as posts_schedule
+from timelines import schedule as timelines_schedule
 
 CELERY_BROKER_URL = ENV.redis_url
 CELERY_RESULT_BACKEND = ENV.redis_url
@@ -11,4 +13,4 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {**posts_schedule.BEAT_SCHEDULE, **timelines_schedule.BEAT_SCHEDULE}
