@@ -3,5 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("billing.urls_public")),
     path("", include("tenants.urls")),
 ]

@@ -158,9 +158,57 @@ class CompanySettings(models.Model):
     display_name_template = models.CharField(max_length=120, default="{full} {rank}")
     post_max_chars = models.PositiveIntegerField(default=500)
     follow_own_unit_on_join = models.BooleanField(default=True)
+    # Tenant policy (VISIBILITY.md, "Tenant policy"); off by default: the open, flat BizTweet.
+    default_audience = models.CharField(
+        max_length=10, choices=[("company", "company"), ("unit", "unit")], default="company"
+    )
+    company_post_min_rank = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="company_settings_singleton")]
 
     def __str__(self) -> str:
         return self.company_name
+
+
+class Barrier(models.Model):
+    """An information barrier (VISIBILITY.md): two segments, each a set of org-unit subtrees, whose
+    members neither see each other's posts nor contact each other."""
+
+    name = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name or f"barrier {self.pk}"
+
+
+class BarrierSegment(models.Model):
+    class Side(models.TextChoices):
+        A = "a", "a"
+        B = "b", "b"
+
+    barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="segments")
+    side = models.CharField(max_length=1, choices=Side.choices)
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["barrier", "side", "unit"], name="unique_barrier_segment_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.barrier_id}{self.side}:{self.unit_id}"
+
+
+class ContactRule(models.Model):
+    """To mention, reply to or send a direct post to someone of rank >= target_min_rank, the sender
+    needs rank >= sender_min_rank (unless in the same unit, or answering the target)."""
+
+    target_min_rank = models.PositiveSmallIntegerField()
+    sender_min_rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["target_min_rank", "sender_min_rank"]
+
+    def __str__(self) -> str:
+        return f"rank ≥ {self.target_min_rank} needs sender ≥ {self.sender_min_rank}"

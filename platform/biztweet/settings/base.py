@@ -29,6 +29,8 @@ SHARED_APPS = [
     "directory",
     "common",
     "frontend",
+    # Public-schema billing: plans, Stripe customers, subscriptions, webhook events.
+    "billing",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -43,6 +45,12 @@ TENANT_APPS = [
     "oauth2_provider",
     "rest_framework",
     "api",
+    "search",
+    "streaming",
+    "audit",
+    "moderation",
+    "sso.saml",
+    "sso.scim",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
