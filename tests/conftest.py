@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
@@ -73,6 +74,8 @@ def _public_schema_around_each_test() -> Iterator[None]:
     connection.set_schema_to_public()
     yield
     connection.set_schema_to_public()
+    # Rolled-back tests must not leave their tenant policy cached for the next one.
+    cache.delete_pattern("*policy:rules:*")
 
 
 @pytest.fixture

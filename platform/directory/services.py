@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from common.oncommit import after_commit
 from directory.avatars import normalise_photo
-from directory.models import CompanySettings, Employee, OrgUnit, Rank, Role
+from directory.models import (
+    Barrier,
+    BarrierSegment,
+    CompanySettings,
+    ContactRule,
+    Employee,
+    OrgUnit,
+    Rank,
+    Role,
+)
 
 DEFAULT_RANKS = {
     "ko": ["사원", "대리", "과장", "차장", "부장", "상무", "전무", "부사장", "사장"],
@@ -214,4 +225,180 @@ def employee_update_profile(
             employee_set_photo(employee=employee, image_bytes=photo)
         except ValueError as exc:
             raise ValidationError(f"Photo: {exc}") from exc
+    return employee
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    default_audience: str = "company"
+    company_post_min_rank: int | None = None
+    contact_rules: tuple[tuple[int, int], ...] = ()  # (target_min_rank, sender_min_rank)
+    barriers: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()  # (A unit ids, B unit ids)
+
+
+def _policy_errors(data: PolicyInput, levels: set[int], unit_ids: set[int]) -> list[str]:
+    errors = []
+    if data.default_audience not in {"company", "unit"}:
+        errors.append("default_audience must be company or unit.")
+    if data.company_post_min_rank is not None and data.company_post_min_rank not in levels:
+        errors.append(f"company_post_min_rank {data.company_post_min_rank} is not a rank of this company.")
+    for target, sender in data.contact_rules:
+        if target not in levels or sender not in levels:
+            errors.append(f"Contact rule ({target}, {sender}) names a rank this company does not have.")
+    for i, (a, b) in enumerate(data.barriers, start=1):
+        if not a or not b:
+            errors.append(f"Barrier {i} needs units on both sides.")
+        unknown = (set(a) | set(b)) - unit_ids
+        if unknown:
+            errors.append(f"Barrier {i} names unknown units: {sorted(unknown)}.")
+        if set(a) & set(b):
+            errors.append(f"Barrier {i} has the same unit on both sides.")
+    return errors
+
+
+@transaction.atomic
+def tenant_policy_update(*, data: PolicyInput) -> PolicyInput:
+    """Replace the tenant's policy (VISIBILITY.md) as a whole; every path applies it on the next request.
+
+    Raises ValidationError listing every problem; nothing is saved then.
+    """
+    from policy.rules import invalidate
+
+    levels = set(Rank.objects.values_list("level", flat=True))
+    unit_ids = set(OrgUnit.objects.values_list("id", flat=True))
+    errors = _policy_errors(data, levels, unit_ids)
+    if errors:
+        raise ValidationError(errors)
+    CompanySettings.objects.filter(id=1).update(
+        default_audience=data.default_audience, company_post_min_rank=data.company_post_min_rank
+    )
+    ContactRule.objects.all().delete()
+    ContactRule.objects.bulk_create(
+        ContactRule(target_min_rank=t, sender_min_rank=s) for t, s in data.contact_rules
+    )
+    Barrier.objects.all().delete()
+    for a, b in data.barriers:
+        barrier = Barrier.objects.create()
+        BarrierSegment.objects.bulk_create(
+            [BarrierSegment(barrier=barrier, side="a", unit_id=u) for u in a]
+            + [BarrierSegment(barrier=barrier, side="b", unit_id=u) for u in b]
+        )
+    # After commit: a request that reloads the rules before then would cache the old ones.
+    transaction.on_commit(invalidate)
+    return data
+
+
+def tenant_policy() -> PolicyInput:
+    settings = company_settings()
+    segments: dict[int, dict[str, list[int]]] = {}
+    for barrier_id, side, unit_id in BarrierSegment.objects.order_by("barrier_id", "unit_id").values_list(
+        "barrier_id", "side", "unit_id"
+    ):
+        segments.setdefault(barrier_id, {"a": [], "b": []})[side].append(unit_id)
+    return PolicyInput(
+        default_audience=settings.default_audience,
+        company_post_min_rank=settings.company_post_min_rank,
+        contact_rules=tuple(ContactRule.objects.values_list("target_min_rank", "sender_min_rank")),
+        barriers=tuple((tuple(s["a"]), tuple(s["b"])) for s in segments.values()),
+    )
+
+
+# Fields an HR system, SCIM or an admin may change through employee_update; names and rank feed the
+# rendered display name, so it is re-rendered whenever one of them changes.
+UPDATABLE_FIELDS = frozenset(
+    {
+        "username",
+        "email",
+        "family_name",
+        "given_name",
+        "name_latin",
+        "unit",
+        "rank_level",
+        "title",
+        "employee_number",
+        "role",
+        "locale",
+    }
+)
+_DISPLAY_NAME_INPUTS = frozenset({"username", "family_name", "given_name", "rank_level", "title"})
+
+
+@transaction.atomic
+def employee_update(*, employee: Employee, **fields: object) -> Employee:
+    """Change directory fields of ``employee`` (a move to another unit, a promotion, a new name).
+
+    Raises ValidationError (naming the field) when a value is not acceptable; nothing is saved then.
+    Follows are left alone on a move: people keep whom they chose to follow.
+    """
+    unknown = set(fields) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(f"employee_update cannot change {', '.join(sorted(unknown))}")
+    changed = [name for name, value in fields.items() if getattr(employee, name) != value]
+    if not changed:
+        return employee
+    for name in changed:
+        setattr(employee, name, fields[name])
+    if "rank_level" in changed and not Rank.objects.filter(level=employee.rank_level).exists():
+        raise ValidationError({"rank_level": f"There is no rank at level {employee.rank_level}."})
+    update_fields = list(changed)
+    if _DISPLAY_NAME_INPUTS & set(changed):
+        employee.display_name = render_display_name(
+            employee, template=company_settings().display_name_template, rank_names=rank_names()
+        )
+        update_fields.append("display_name")
+    employee.full_clean(exclude=["password", "photo"], validate_unique=True)
+    employee.save(update_fields=update_fields)
+    return employee
+
+
+def _end_sessions(employee_id: int) -> int:
+    """Delete the web sessions of one employee in the current schema.
+
+    Sessions carry the user id only inside their encoded data, so this decodes each unexpired one
+    (tens of microseconds apiece: fine for thousands of sessions, and it runs after commit). It is
+    a clean-up, not the guard: every request re-checks ``is_active`` through the auth backend, so a
+    deactivated person's session is anonymous from the moment the deactivation commits.
+    """
+    from django.contrib.sessions.models import Session
+
+    doomed = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=1000):
+        if str(session.get_decoded().get("_auth_user_id")) == str(employee_id):
+            doomed.append(session.session_key)
+    if doomed:
+        Session.objects.filter(session_key__in=doomed).delete()
+    return len(doomed)
+
+
+@transaction.atomic
+def employee_deactivate(*, employee: Employee, actor: Employee | None = None) -> Employee:
+    """Offboard ``employee`` at once: sign-in refused, every OAuth token revoked, web sessions ended.
+
+    Posts stay under the person's name (nothing is deleted); the account can be reactivated.
+    ``actor`` is who did it (None for SCIM or a system job), for the hooks that record it.
+    Idempotent: deactivating an inactive employee changes nothing.
+    """
+    from oauth2_provider.models import AccessToken, Grant, RefreshToken
+
+    if not employee.is_active:
+        return employee
+    employee.is_active = False
+    employee.save(update_fields=["is_active"])
+    # Access tokens are deleted (the bearer answers 401 from now on); refresh tokens are revoked
+    # so they cannot mint new ones, and pending authorization codes are dropped.
+    RefreshToken.objects.filter(user=employee, revoked__isnull=True).update(revoked=timezone.now())
+    AccessToken.objects.filter(user=employee).delete()
+    Grant.objects.filter(user=employee).delete()
+    after_commit(_end_sessions, employee.pk)
+    return employee
+
+
+@transaction.atomic
+def employee_reactivate(*, employee: Employee, actor: Employee | None = None) -> Employee:
+    """Let a deactivated employee sign in again (a rehire, a mistaken offboarding). Their old tokens
+    stay revoked: apps sign in afresh. Idempotent."""
+    if employee.is_active:
+        return employee
+    employee.is_active = True
+    employee.save(update_fields=["is_active"])
     return employee

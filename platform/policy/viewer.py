@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from directory.models import Employee, Role
+from policy.rules import TenantRules, tenant_rules
 
 
 @dataclass
@@ -44,6 +45,17 @@ class Viewer:
             return ()
         unit = self.employee.unit
         return tuple(unit.ancestor_ids()) if unit is not None else ()
+
+    @cached_property
+    def rules(self) -> TenantRules:
+        return tenant_rules()
+
+    @cached_property
+    def barred_unit_sets(self) -> list[frozenset[int]]:
+        """Segments across a barrier from the viewer (none for compliance: barriers never bind them)."""
+        if self.is_compliance:
+            return []
+        return self.rules.barred_unit_sets(self.unit_ancestor_ids)
 
     @property
     def followees(self) -> frozenset[int]:

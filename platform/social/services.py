@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from common.oncommit import after_commit
 from directory.models import Employee
-from policy import ActionRefused
+from policy import ActionRefused, check_not_barred
 from social.errors import SocialInvalid
 from social.models import Block, Follow, List, ListMember, Mute, RepliesPolicy
 
@@ -56,6 +56,7 @@ def follow_create(*, follower: Employee, target: Employee) -> Follow:
         raise ActionRefused("This account is deactivated.", rule="target_inactive")
     if _is_blocked_either_way(follower.pk, target.pk):
         raise ActionRefused("You cannot follow this account.", rule="blocked")
+    check_not_barred(follower, target, action="follow")
     follow, created = Follow.objects.get_or_create(follower=follower, followee=target)
     if created:
         after_commit(_feed_merge, follower.pk, target.pk)
