@@ -283,7 +283,9 @@ def tenant_policy_update(*, data: PolicyInput) -> PolicyInput:
             [BarrierSegment(barrier=barrier, side="a", unit_id=u) for u in a]
             + [BarrierSegment(barrier=barrier, side="b", unit_id=u) for u in b]
         )
-    # After commit: a request that reloads the rules before then would cache the old ones.
+    # Now, and again after commit: a request that reloads the rules before the commit would cache
+    # the old ones for a day otherwise.
+    invalidate()
     transaction.on_commit(invalidate)
     return data
 
