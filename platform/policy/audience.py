@@ -97,7 +97,7 @@ def audience_members(
     """The active colleagues (author excluded) who would see a post with this audience."""
     people = Employee.objects.filter(is_active=True, unit__isnull=False).exclude(pk=author.pk)
     if audience == Audience.COMPANY:
-        reach = Q()
+        reach = Q(pk__isnull=False)  # everyone (an empty Q() would vanish when OR-ed below)
     elif audience == Audience.UNIT:
         target = unit_id or author.unit_id
         reach = Q(unit__in=OrgUnit.objects.filter(_units_q({int(target)}))) if target else Q(pk__in=[])
