@@ -11,10 +11,10 @@ MASTODON_GRANTS = frozenset({"authorization_code", "password", "client_credentia
 
 
 def password_login_enabled() -> bool:
-    """The password grant works unless the tenant signs in through SSO only (issue 4 adds that setting)."""
-    from directory.services import company_settings
+    """The password grant works unless the tenant signs in through SSO only (its SAML settings)."""
+    from sso.saml.selectors import password_login_enabled as enabled
 
-    return not getattr(company_settings(), "sso_only", False)
+    return enabled()
 
 
 class MastodonValidator(OAuth2Validator):

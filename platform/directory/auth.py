@@ -20,6 +20,11 @@ class UsernameOrEmailBackend(ModelBackend):
     ) -> Employee | None:
         if not username or password is None:
             return None
+        # One gate for the web form and the OAuth password grant: an SSO-only tenant takes no passwords.
+        from sso.saml.selectors import password_login_enabled
+
+        if not password_login_enabled():
+            return None
         field = "email__iexact" if "@" in username else "username__iexact"
         employee = Employee.objects.filter(**{field: username.strip()}).first()
         if employee is None:
