@@ -1,0 +1,704 @@
+"""Home timeline benchmark (issue 7): every figure beside its goal and its baseline, in one run.
+
+Run on demand, never in the test suite (bench/README.md), after bench/data.py:
+
+    PYTHONPATH=.:platform .venv/bin/python bench/timelines.py [--seconds 10] [--modes uvicorn,gunicorn]
+
+Defaults: DATABASE_URL or postgres://postgres@127.0.0.1:5432/bt_bench_big, REDIS_URL or
+redis://127.0.0.1:6379/13 (the Redis gets ``CONFIG SET zset-max-listpack-entries 512``). The server is
+started as production would run it, with ``DJANGO_SETTINGS_MODULE=bench.settings`` (the product's
+settings plus ``/bench/hello``, ``/bench/naive_home`` and the ``X-Bench-Queries`` response header), and
+load comes from this process over loopback: wrk for closed-loop throughput, an aiohttp client for the
+fixed-rate phases (latency measured from each request's scheduled start, so a stalled server is not
+hidden by a client that waits for it). Phases:
+
+1. throughput, 64 connections: hello, home, naive home — for each serving mode (uvicorn workers;
+   gunicorn with sync workers over WSGI);
+2. latency at a fixed 400 req/s over a mix: page 1 (70 %), pages 2–5 (20 %), few-follows employees
+   (10 %) — home and naive home on the same schedule, with the server's query count per request;
+3. a post by an author with 7,000 followers: POST latency, and how long until it is in followers' home
+   timelines; baseline: one Celery job per follower (bench/tasks.py), timed until the feeds hold it;
+4. 200 posts/s with 200 reads/s alongside: fan-out lag (POST answered → ``fanout_state`` done), read
+   p99 against the same read load on an idle server;
+5. Redis memory of the tenant's keys; the web worker processes' resident memory.
+
+A Markdown report goes to stdout, raw figures to bench/out/timelines.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[0].parent
+sys.path[:0] = [str(ROOT), str(ROOT / "platform"), str(ROOT / "bench")]
+
+import data  # noqa: E402  (bench/data.py: seeding, tokens, Django set-up)
+
+OUT = ROOT / "bench" / "out"
+CLIENTS = 64
+RATE = 400
+POST_RATE = 200
+READ_RATE = 200
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+# --- the population -------------------------------------------------------------------------------------
+
+
+@dataclass
+class People:
+    host: str
+    schema: str
+    regular: list[int]
+    few: list[int]
+    big_author: int
+    big_followers: list[int]
+    cursors: dict[int, list[int]] = field(default_factory=dict)  # viewer → max_id of pages 2..5
+
+
+def load_people(rng: random.Random) -> People:
+    from django.db.models import Count
+    from django_tenants.utils import tenant_context
+
+    from directory.models import Employee
+    from social.models import Follow
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=data.SLUG)
+    host = tenant.get_primary_domain().domain
+    with tenant_context(tenant):
+        following = dict(
+            Employee.objects.filter(is_active=True).annotate(n=Count("following_set")).values_list("id", "n")
+        )
+        few = [pk for pk, n in following.items() if n <= 5]
+        big_author = (
+            Follow.objects.values("followee_id")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("followee_id", flat=True)[0]
+        )
+        followers = list(Follow.objects.filter(followee_id=big_author).values_list("follower_id", flat=True))
+        regular = [pk for pk, n in following.items() if n > 5 and pk != big_author]
+    rng.shuffle(regular)
+    return People(host, tenant.schema_name, regular, few, big_author, followers)
+
+
+# --- servers ----------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        PYTHONPATH=f"{ROOT}:{ROOT / 'platform'}",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+SERVERS = {
+    # docker/start-web.sh today: ASGI, Django's sync views on asgiref's one thread per worker.
+    "uvicorn": lambda port: [
+        sys.executable, "-m", "uvicorn", "biztweet.asgi:application", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "2", "--lifespan", "off", "--no-access-log",
+        "--log-level", "warning",
+    ],
+    # WSGI sync workers, one request at a time per process, no event loop or thread hop in between.
+    "gunicorn": lambda port: [
+        sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
+        "-w", "2", "-k", "sync", "--backlog", "2048", "--log-level", "warning",
+    ],
+}  # fmt: skip
+
+
+def wait_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"server did not start:\n{log.read_text(errors='replace')}") from None
+            time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def server(mode: str, logdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    log = logdir / f"server-{mode}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            SERVERS[mode](port), cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_port(port, process, log)
+            yield f"http://127.0.0.1:{port}", process
+        finally:
+            stop(process)
+
+
+@contextmanager
+def celery_worker(logdir: Path) -> Iterator[None]:
+    log = logdir / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "biztweet", "worker", "-c", "2", "-I", "bench.tasks",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
+            cwd=ROOT, env=child_env(), stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            time.sleep(4)
+            if process.poll() is not None:
+                raise SystemExit(f"worker did not start:\n{log.read_text(errors='replace')}")
+            yield
+        finally:
+            stop(process)
+
+
+def rss_mib(root_pid: int) -> dict[int, float]:
+    """Resident memory of a server's processes (the master and its workers)."""
+    pids = [root_pid]
+    children = Path(f"/proc/{root_pid}/task/{root_pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    out = {}
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out[pid] = int(line.split()[1]) / 1024
+        except FileNotFoundError:
+            pass
+    return out
+
+
+# --- load ----------------------------------------------------------------------------------------------
+
+WRK_SCRIPT = """
+local tokens = {%s}
+local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  local n = (i %% #tokens) + 1
+  local headers = {["Host"] = "%s", ["Authorization"] = "Bearer " .. tokens[n]}
+  return wrk.format("GET", paths[(i %% #paths) + 1], headers)
+end
+"""
+
+
+def wrk(
+    base: str, host: str, paths: list[str], tokens: list[str], seconds: int, logdir: Path
+) -> dict[str, Any]:
+    script = logdir / "wrk.lua"
+    quoted = lambda xs: ",".join(f'"{x}"' for x in xs)  # noqa: E731
+    script.write_text(WRK_SCRIPT % (quoted(tokens), quoted(paths), host))
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds}s", "--timeout", "30s", "--latency",
+         "-s", str(script), base],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    text = out.stdout
+    rps = float(next(line for line in text.splitlines() if line.startswith("Requests/sec")).split()[1])
+    errors = sum(
+        int(part.split()[-1].rstrip(","))
+        for line in text.splitlines()
+        if "Non-2xx" in line or "Socket errors" in line
+        for part in [line.split(":")[-1]]
+        if part.split()[-1].rstrip(",").isdigit()
+    )
+    return {"rps": rps, "non_2xx_or_socket_errors": errors, "raw": text}
+
+
+@dataclass
+class Sample:
+    kind: str
+    latency_ms: float
+    status: int
+    queries: int
+
+
+async def fixed_rate(
+    base: str, host: str, plan: list[tuple[str, str, str]], rate: float, seconds: float
+) -> list[Sample]:
+    """Open loop: request i starts at i / rate whatever happened before; latency counts from then."""
+    import aiohttp
+
+    samples: list[Sample] = []
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter() + 0.2
+
+        async def one(i: int, kind: str, path: str, token: str) -> None:
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            headers = {"Host": host, "Authorization": f"Bearer {token}"}
+            async with session.get(base + path, headers=headers) as response:
+                await response.read()
+                samples.append(
+                    Sample(
+                        kind,
+                        (time.perf_counter() - due) * 1000,
+                        response.status,
+                        int(response.headers.get("X-Bench-Queries", "-1")),
+                    )
+                )
+
+        n = int(rate * seconds)
+        await asyncio.gather(*(one(i, *plan[i % len(plan)]) for i in range(n)))
+    return samples
+
+
+def summarise(samples: list[Sample]) -> dict[str, Any]:
+    by_kind: dict[str, list[Sample]] = defaultdict(list)
+    for s in samples:
+        by_kind[s.kind].append(s)
+        by_kind["all"].append(s)
+    out = {}
+    for kind, group in by_kind.items():
+        lat = [s.latency_ms for s in group]
+        queries = [s.queries for s in group]
+        out[kind] = {
+            "n": len(group),
+            "p50_ms": round(pct(lat, 50), 2),
+            "p99_ms": round(pct(lat, 99), 2),
+            "errors": sum(1 for s in group if s.status != 200),
+            "queries_max": max(queries),
+            "queries_mean": round(statistics.mean(queries), 2),
+        }
+    return out
+
+
+async def discover_cursors(base: str, people: People, viewers: list[int], path: str) -> None:
+    """Pages 2–5 of each viewer: the max_id each page starts from, read from Link headers."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        sem = asyncio.Semaphore(8)
+
+        async def walk(viewer: int) -> None:
+            async with sem:
+                cursors: list[int] = []
+                url = base + path
+                for _ in range(4):
+                    headers = {"Host": people.host, "Authorization": f"Bearer {data.token_for(viewer)}"}
+                    async with session.get(url, headers=headers) as response:
+                        body = await response.json()
+                        if not body:
+                            break
+                    cursors.append(int(body[-1]["id"]))
+                    url = f"{base}{path}?max_id={cursors[-1]}"
+                people.cursors[viewer] = cursors
+
+        await asyncio.gather(*(walk(v) for v in viewers))
+
+
+def mix(people: People, path: str, rng: random.Random, n: int = 4000) -> list[tuple[str, str, str]]:
+    plan = []
+    paged = [v for v in people.cursors if people.cursors[v]]
+    for _ in range(n):
+        roll = rng.random()
+        if roll < 0.7:
+            viewer = rng.choice(people.regular)
+            plan.append(("page 1", path, data.token_for(viewer)))
+        elif roll < 0.9 and paged:
+            viewer = rng.choice(paged)
+            max_id = rng.choice(people.cursors[viewer])
+            plan.append(("pages 2-5", f"{path}?max_id={max_id}", data.token_for(viewer)))
+        else:
+            viewer = rng.choice(people.few)
+            plan.append(("few follows", path, data.token_for(viewer)))
+    return plan
+
+
+# --- phases -----------------------------------------------------------------------------------------------
+
+
+def phase_throughput(base: str, people: People, seconds: int, logdir: Path) -> dict[str, Any]:
+    tokens = [data.token_for(v) for v in people.regular[:2000]]
+    figures = {}
+    for name, path in (("hello", "/bench/hello"), ("home", "/api/v1/timelines/home"),
+                       ("naive home", "/bench/naive_home")):  # fmt: skip
+        wrk(base, people.host, [path], tokens, 2, logdir)  # warm-up
+        figures[name] = wrk(base, people.host, [path], tokens, seconds, logdir)
+        print(f"    {name}: {figures[name]['rps']:.0f} req/s", file=sys.stderr, flush=True)
+    return figures
+
+
+def phase_latency(base: str, people: People, seconds: int, rng: random.Random) -> dict[str, Any]:
+    out = {}
+    for name, path in (("home", "/api/v1/timelines/home"), ("naive home", "/bench/naive_home")):
+        plan = mix(people, path, random.Random(1))
+        samples = asyncio.run(fixed_rate(base, people.host, plan, RATE, seconds))
+        out[name] = summarise(samples)
+        print(f"    {name} @{RATE}/s: {out[name]['all']}", file=sys.stderr, flush=True)
+    return out
+
+
+async def post_status(session: Any, base: str, host: str, author: int, text: str) -> tuple[int, float, float]:
+    headers = {"Host": host, "Authorization": f"Bearer {data.token_for(author)}"}
+    started = time.perf_counter()
+    async with session.post(base + "/api/v1/statuses", headers=headers, data={"status": text}) as response:
+        body = await response.json()
+        if response.status != 200:
+            raise SystemExit(f"POST failed: {response.status} {body}")
+    done = time.perf_counter()
+    return int(body["id"]), (done - started) * 1000, done
+
+
+async def big_author(base: str, people: People, posts: int, sample: int) -> dict[str, Any]:
+    """Posts by the most-followed author; each is looked for in ``sample`` followers' home timelines."""
+    import aiohttp
+
+    rng = random.Random(3)
+    post_ms: list[float] = []
+    seen_ms: list[float] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=32)) as session:
+        for n in range(posts):
+            pk, ms, answered = await post_status(
+                session, base, people.host, people.big_author, f"전사 공지 {n} #공지 벤치마크"
+            )
+            post_ms.append(ms)
+            followers = rng.sample(people.big_followers, sample)
+            sem = asyncio.Semaphore(16)
+
+            async def until_seen(
+                viewer: int, pk: int = pk, answered: float = answered, sem: Any = sem
+            ) -> None:
+                headers = {"Host": people.host, "Authorization": f"Bearer {data.token_for(viewer)}"}
+                async with sem:
+                    for _ in range(200):
+                        async with session.get(
+                            f"{base}/api/v1/timelines/home?limit=5", headers=headers
+                        ) as response:
+                            body = await response.json()
+                        if any(int(s["id"]) == pk for s in body):
+                            seen_ms.append((time.perf_counter() - answered) * 1000)
+                            return
+                        await asyncio.sleep(0.05)
+
+            await asyncio.gather(*(until_seen(v) for v in followers))
+            await asyncio.sleep(0.3)
+    return {
+        "posts": posts,
+        "followers_checked_per_post": sample,
+        "post_p50_ms": round(pct(post_ms, 50), 1),
+        "post_p99_ms": round(pct(post_ms, 99), 1),
+        "seen_n": len(seen_ms),
+        "seen_p50_ms": round(pct(seen_ms, 50), 1),
+        "seen_p99_ms": round(pct(seen_ms, 99), 1),
+    }
+
+
+def per_follower_baseline(people: People, posts: int) -> dict[str, Any]:
+    """Mastodon's way: one job per follower. Timed from the post's commit until every feed holds it."""
+    from django_tenants.utils import schema_context
+
+    from bench.tasks import fanout_per_follower
+    from common import snowflake
+    from timelines import feeds
+
+    client = feeds.client()
+    all_ms: list[float] = []
+    done_ms = []
+    with schema_context(people.schema):
+        keys = [feeds.home_key(f) for f in people.big_followers]
+        present = [k for k, e in zip(keys, _exists_many(client, keys), strict=True) if e]
+        for _ in range(posts):
+            pk = snowflake.generate()  # a post id only in the feeds: the timing is the delivery itself
+            started = time.perf_counter()
+            fanout_per_follower.delay(pk, people.big_author)
+            waiting = set(present)
+            arrivals: list[float] = []
+            deadline = started + 120
+            while waiting and time.perf_counter() < deadline:
+                pipe = client.pipeline(transaction=False)
+                order = list(waiting)
+                for key in order:
+                    pipe.zscore(key, str(pk))
+                now = time.perf_counter()
+                for key, score in zip(order, pipe.execute(), strict=True):
+                    if score is not None:
+                        waiting.discard(key)
+                        arrivals.append((now - started) * 1000)
+                time.sleep(0.05)
+            all_ms += arrivals
+            done_ms.append(max(arrivals) if arrivals else float("nan"))
+            # Leave the feeds as they were: the id belongs to no post.
+            feeds.remove(people.big_followers, [pk])
+    return {
+        "posts": posts,
+        "feeds": len(present),
+        "p50_ms": round(pct(all_ms, 50), 1),
+        "p99_ms": round(pct(all_ms, 99), 1),
+        "last_feed_ms": round(max(done_ms), 1),
+    }
+
+
+def _exists_many(client: Any, keys: list[str]) -> list[bool]:
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.exists(key)
+    return [bool(x) for x in pipe.execute()]
+
+
+async def sustained(base: str, people: People, seconds: float, database_url: str) -> dict[str, Any]:
+    """POST_RATE posts/s by ordinary employees with READ_RATE home reads/s alongside."""
+    import aiohttp
+    import psycopg
+
+    rng = random.Random(5)
+    authors = people.regular[:3000]
+    read_plan = mix(people, "/api/v1/timelines/home", random.Random(6))
+    answered: dict[int, float] = {}
+    done_at: dict[int, float] = {}
+    post_errors = 0
+    stop = asyncio.Event()
+
+    async def poll_fanout() -> None:
+        conn = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
+        async with conn:
+            await conn.execute(f"SET search_path TO {people.schema}")
+            while not stop.is_set() or len(done_at) < len(answered):
+                waiting = [pk for pk in answered if pk not in done_at]
+                if waiting:
+                    cur = await conn.execute(
+                        "SELECT id FROM posts_post WHERE id = ANY(%s) AND fanout_state = 'done'", [waiting]
+                    )
+                    now = time.perf_counter()
+                    for (pk,) in await cur.fetchall():
+                        done_at[pk] = now
+                if stop.is_set() and time.perf_counter() - stop_time[0] > 30:
+                    break
+                await asyncio.sleep(0.1)
+
+    stop_time = [0.0]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+        poller = asyncio.create_task(poll_fanout())
+        start = time.perf_counter() + 0.2
+
+        async def one_post(i: int) -> None:
+            nonlocal post_errors
+            await asyncio.sleep(max(0.0, start + i / POST_RATE - time.perf_counter()))
+            try:
+                pk, _, at = await post_status(
+                    session, base, people.host, rng.choice(authors), f"진행 상황 공유 {i} #주간보고"
+                )
+                answered[pk] = at
+            except (SystemExit, aiohttp.ClientError):
+                post_errors += 1
+
+        reads = asyncio.create_task(fixed_rate(base, people.host, read_plan, READ_RATE, seconds))
+        await asyncio.gather(*(one_post(i) for i in range(int(POST_RATE * seconds))))
+        samples = await reads
+        stop_time[0] = time.perf_counter()
+        stop.set()
+        await poller
+    lags = [(done_at[pk] - at) * 1000 for pk, at in answered.items() if pk in done_at]
+    return {
+        "posts_answered": len(answered),
+        "post_errors": post_errors,
+        "fanout_done": len(lags),
+        "lag_p50_ms": round(pct(lags, 50), 1),
+        "lag_p99_ms": round(pct(lags, 99), 1),
+        "reads": summarise(samples),
+    }
+
+
+def redis_memory(schema: str) -> dict[str, Any]:
+    from timelines import feeds
+
+    client = feeds.client()
+    total = n = 0
+    batch: list[bytes] = []
+    encodings: dict[str, int] = defaultdict(int)
+
+    def flush() -> int:
+        pipe = client.pipeline(transaction=False)
+        for key in batch:
+            pipe.memory_usage(key, samples=0)
+        return sum(x or 0 for x in pipe.execute())
+
+    for key in client.scan_iter(match=f"{schema}:*", count=2000):
+        batch.append(key)
+        n += 1
+        if len(batch) == 1000:
+            total += flush()
+            batch.clear()
+    if batch:
+        total += flush()
+    for key in list(client.scan_iter(match=f"{schema}:feed:home:*", count=2000))[:200]:
+        encodings[client.object("encoding", key).decode()] += 1
+    return {
+        "keys": n,
+        "mib": round(total / 2**20, 1),
+        "listpack_setting": client.config_get("zset-max-listpack-entries"),
+        "feed_encodings_sampled": dict(encodings),
+    }
+
+
+# --- report -------------------------------------------------------------------------------------------------
+
+
+def report(r: dict[str, Any]) -> str:
+    lines = [f"{r['date']} (commit {r['commit']}), {r['cpus']} CPUs, {r['seconds']} s per measurement", ""]
+    lines += ["| serving mode | hello req/s | home req/s | naive home req/s | home/hello (≥ 0.15) |"
+              " home/naive (≥ 1.5) |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for mode, t in r["throughput"].items():
+        hello, home, naive = (t[k]["rps"] for k in ("hello", "home", "naive home"))
+        lines.append(
+            f"| {mode} | {hello:.0f} | {home:.0f} | {naive:.0f} | {home / hello:.2f}× | {home / naive:.2f}× |"
+        )
+    lines += ["", f"Latency at {RATE} req/s ({r['mode']}), from each request's scheduled start:", "",
+              "| endpoint | slice | n | p50 ms (≤ 15) | p99 ms (≤ 50) | queries max (≤ 4) | mean | errors |",
+              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for endpoint, slices in r["latency"].items():
+        for name, s in slices.items():
+            lines.append(
+                f"| {endpoint} | {name} | {s['n']} | {s['p50_ms']} | {s['p99_ms']} | {s['queries_max']} "
+                f"| {s['queries_mean']} | {s['errors']} |"
+            )
+    b, base = r["big_author"], r["big_author_baseline"]
+    lines += [
+        "",
+        f"Post by an author with {len(r['big_followers'])} followers ({b['posts']} posts, "
+        f"{b['followers_checked_per_post']} followers' home timelines polled per post):",
+        "",
+        "| figure | goal | ours | baseline: one job per follower |",
+        "|---|---|---|---|",
+        f"| POST p99 | ≤ 100 ms | {b['post_p99_ms']} ms (p50 {b['post_p50_ms']}) | — |",
+        f"| in followers' home, p50 | ≤ 300 ms | {b['seen_p50_ms']} ms | {base['p50_ms']} ms |",
+        f"| in followers' home, p99 | ≤ 1 s | {b['seen_p99_ms']} ms | {base['p99_ms']} ms "
+        f"(last feed {base['last_feed_ms']} ms) |",
+    ]
+    s, idle = r["sustained"], r["idle_reads"]
+    lines += [
+        "",
+        f"Sustained {POST_RATE} posts/s with {READ_RATE} reads/s for {r['seconds']} s:",
+        "",
+        "| figure | goal | measured |",
+        "|---|---|---|",
+        f"| posts answered / errors | — | {s['posts_answered']} / {s['post_errors']} |",
+        f"| fan-out lag p99 (p50) | ≤ 2 s | {s['lag_p99_ms']} ms ({s['lag_p50_ms']} ms), "
+        f"{s['fanout_done']} done |",
+        f"| read p99 under load / idle | ≤ 1.5× | {s['reads']['all']['p99_ms']} / {idle['all']['p99_ms']} ms "
+        f"= {s['reads']['all']['p99_ms'] / idle['all']['p99_ms']:.2f}× |",
+        "",
+        "| memory | goal | measured |",
+        "|---|---|---|",
+        f"| Redis, the tenant's keys | ≤ 60 MiB | {r['redis']['mib']} MiB ({r['redis']['keys']} keys, "
+        f"feeds {r['redis']['feed_encodings_sampled']}) |",
+        f"| web process RSS, max | ≤ 300 MB | {max(r['web_rss_mib'].values()):.0f} MiB |",
+    ]
+    return "\n".join(lines)
+
+
+def data_commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or data.DEFAULT_DATABASE_URL)
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or data.DEFAULT_REDIS_URL)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--modes", default="uvicorn,gunicorn")
+    parser.add_argument("--big-posts", type=int, default=10)
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = args.database_url, args.redis_url
+    data.setup_django(args.database_url, args.redis_url)
+    data.seed()
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    from timelines import feeds
+
+    feeds.client().config_set("zset-max-listpack-entries", 512)
+    rng = random.Random(1)
+    people = load_people(rng)
+    logdir = Path(tempfile.mkdtemp(prefix="bench-timelines-"))
+    modes = args.modes.split(",")
+    result: dict[str, Any] = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "commit": data_commit(),
+        "cpus": os.cpu_count(),
+        "seconds": args.seconds,
+        "big_followers": people.big_followers,
+        "throughput": {},
+    }
+    for mode in modes:
+        print(f"  throughput under {mode}", file=sys.stderr, flush=True)
+        with server(mode, logdir) as (base, _):
+            if not people.cursors:
+                viewers = rng.sample(people.regular, 300)
+                asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+            result["throughput"][mode] = phase_throughput(base, people, args.seconds, logdir)
+    best = max(modes, key=lambda m: result["throughput"][m]["home"]["rps"])
+    result["mode"] = best
+    print(f"  the other phases under {best}", file=sys.stderr, flush=True)
+    with server(best, logdir) as (base, process), celery_worker(logdir):
+        result["latency"] = phase_latency(base, people, args.seconds, rng)
+        result["big_author"] = asyncio.run(big_author(base, people, args.big_posts, 100))
+        print(f"    big author: {result['big_author']}", file=sys.stderr, flush=True)
+        result["big_author_baseline"] = per_follower_baseline(people, min(3, args.big_posts))
+        print(f"    baseline: {result['big_author_baseline']}", file=sys.stderr, flush=True)
+        plan = mix(people, "/api/v1/timelines/home", random.Random(6))
+        result["idle_reads"] = summarise(
+            asyncio.run(fixed_rate(base, people.host, plan, READ_RATE, args.seconds))
+        )
+        result["sustained"] = asyncio.run(sustained(base, people, args.seconds, args.database_url))
+        print(f"    sustained: {result['sustained']}", file=sys.stderr, flush=True)
+        result["web_rss_mib"] = rss_mib(process.pid)
+    result["redis"] = redis_memory(people.schema)
+    for t in result["throughput"].values():
+        for figures in t.values():
+            figures.pop("raw", None)
+    result["big_followers"] = len(people.big_followers)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "timelines.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    result["big_followers"] = people.big_followers
+    print(report(result))
+
+
+if __name__ == "__main__":
+    main()
