@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +12,12 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
+from lxml import etree
 
 from sso.saml.services import saml_config_update, saml_sp_ensure
 from sso.saml.sp import saml_settings, sp_urls
 from tenants.models import Tenant
-from tests.sso.saml.idp import AuthnRequest, TestIdP
+from tests.sso.saml.idp import NS, AuthnRequest, TestIdP
 
 
 @dataclass
@@ -82,3 +84,29 @@ def signed_in_as(client: Client, tenant: Tenant) -> Any:
     with tenant_context(tenant):
         user_id = client.session.get("_auth_user_id")
         return Employee.objects.filter(pk=user_id).first() if user_id else None
+
+
+def saml_time(delta: dt.timedelta) -> str:
+    return (dt.datetime.now(dt.UTC) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def set_attribute(xpath: str, name: str, value: str) -> Callable[[etree._Element], None]:
+    """A change made to the assertion before the IdP signs it."""
+
+    def mutate(tree: etree._Element) -> None:
+        nodes = tree.xpath(xpath, namespaces=NS)
+        assert nodes, xpath
+        for node in nodes:
+            node.set(name, value)
+
+    return mutate
+
+
+def set_text(xpath: str, value: str) -> Callable[[etree._Element], None]:
+    def mutate(tree: etree._Element) -> None:
+        nodes = tree.xpath(xpath, namespaces=NS)
+        assert nodes, xpath
+        for node in nodes:
+            node.text = value
+
+    return mutate
