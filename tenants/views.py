@@ -18,7 +18,12 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required(login_url="ops:login")
 def console(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/console.html", {"tenants": selectors.tenant_list()})
+    from billing.selectors import operator_overview
+
+    tenants = list(selectors.tenant_list())
+    billing = operator_overview(tenants)
+    rows = [(tenant, billing.rows.get(tenant.pk)) for tenant in tenants]
+    return render(request, "tenants/console.html", {"tenants": tenants, "rows": rows, "billing": billing})
 
 
 @require_POST

@@ -125,6 +125,9 @@ def employee_create(
         from social.services import follow_own_unit
 
         follow_own_unit(employee=employee)
+    from billing.tasks import seats_changed
+
+    seats_changed()  # the subscription's quantity follows the active employees (debounced, after commit)
     return employee
 
 
@@ -392,6 +395,9 @@ def employee_deactivate(*, employee: Employee, actor: Employee | None = None) ->
     AccessToken.objects.filter(user=employee).delete()
     Grant.objects.filter(user=employee).delete()
     after_commit(_end_sessions, employee.pk)
+    from billing.tasks import seats_changed
+
+    seats_changed()  # the subscription's quantity follows the active employees (debounced, after commit)
     return employee
 
 
@@ -403,4 +409,7 @@ def employee_reactivate(*, employee: Employee, actor: Employee | None = None) ->
         return employee
     employee.is_active = True
     employee.save(update_fields=["is_active"])
+    from billing.tasks import seats_changed
+
+    seats_changed()  # the subscription's quantity follows the active employees (debounced, after commit)
     return employee

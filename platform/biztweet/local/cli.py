@@ -21,6 +21,7 @@ from pathlib import Path
 import psycopg
 
 from biztweet import env
+from biztweet.local import stripe_peer
 from biztweet.local.embedded import EmbeddedServerError
 from biztweet.local.services import RUN_REDIS_DB, TEST_REDIS_DB, resolve_services
 from biztweet.local.supervisor import StopSignals, Supervisor, describe_exit, run_step
@@ -38,7 +39,7 @@ WEB_START_TIMEOUT = 90.0
 # environment variables (read in biztweet.env) that point the tests at it. They run after PostgreSQL
 # and Redis are resolved and before pytest starts.
 TestPeer = Callable[[ExitStack], Mapping[str, str]]
-TEST_PEERS: tuple[TestPeer, ...] = ()
+TEST_PEERS: tuple[TestPeer, ...] = (stripe_peer.test_peer,)
 
 
 def _child_environ() -> dict[str, str]:

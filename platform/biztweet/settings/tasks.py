@@ -1,5 +1,6 @@
 """Celery: Redis broker, late acks so a crashed worker's task runs again."""
 
+from billing import schedule as billing_schedule
 from biztweet.env import ENV
 from posts import schedule as posts_schedule
 from timelines import schedule as timelines_schedule
@@ -13,4 +14,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {**posts_schedule.BEAT_SCHEDULE, **timelines_schedule.BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    **posts_schedule.BEAT_SCHEDULE,
+    **timelines_schedule.BEAT_SCHEDULE,
+    **billing_schedule.BEAT_SCHEDULE,
+}
