@@ -17,6 +17,7 @@ from lxml import etree
 from sso.saml.services import saml_config_update, saml_sp_ensure
 from sso.saml.sp import saml_settings, sp_urls
 from tenants.models import Tenant
+from tests.api.conftest import api_as, make_token, oauth_app  # noqa: F401 (bearer clients for the admin API)
 from tests.sso.saml.idp import NS, AuthnRequest, TestIdP
 
 
