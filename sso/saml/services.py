@@ -10,7 +10,6 @@ is an employee looked up or provisioned.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import ipaddress
 import logging
@@ -220,7 +219,7 @@ def _active_config() -> SamlConfig:
 def saml_login_start(*, next_path: str | None) -> str:
     """The IdP URL carrying a signed AuthnRequest; the request id is remembered for its answer."""
     config = _active_config()
-    target = next_path if safe_next(next_path) else "/"
+    target = next_path if next_path and safe_next(next_path) else "/"
     auth = OneLogin_Saml2_Auth(request_data(reverse("sso_saml:login")), saml_settings(config))
     url = auth.login(return_to=target)
     state.request_remember(auth.get_last_request_id(), next_path=target)
@@ -275,7 +274,6 @@ def saml_sign_in(*, saml_response: str, relay_state: str | None) -> SignIn:
     if relay_state and not safe_next(relay_state):
         raise SamlRefused("The sign-in asked to continue on another site, so it was stopped.")
     try:
-        base64.b64decode(saml_response, validate=False)
         response = OneLogin_Saml2_Response(saml_settings(config), saml_response)
     except Exception as exc:
         raise SamlRefused("The identity provider's response could not be read.", reason=str(exc)) from exc
@@ -331,6 +329,7 @@ def _check_addressing(response: OneLogin_Saml2_Response, *, acs_url: str, entity
     destination = response.document.get("Destination")
     if destination is not None and destination != acs_url:
         raise SamlRefused("The response was addressed to another site.", reason=f"Destination {destination}")
+    # _query_assertion reads only the assertion whose signature was verified (no wrapping decoys).
     recipients = [
         node.get("Recipient")
         for node in response._query_assertion(
