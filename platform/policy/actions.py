@@ -42,9 +42,15 @@ def may_reblog(viewer: Viewer, post: Post) -> bool:
 
 
 def check_may_post(author: Employee) -> None:
-    """Posting at all: an active employee."""
+    """Posting at all: an active employee, in a tenant whose billing state allows writing
+    (a restricted or cancelled workspace stays readable; reposts and likes are not posts)."""
     if not author.is_active:
         raise ActionRefused("This account is deactivated.", rule="inactive")
+    from billing.entitlements import posting_block_reason
+
+    reason = posting_block_reason()
+    if reason:
+        raise ActionRefused(reason, rule="billing_restricted")
 
 
 def default_audience(author: Employee) -> str:
@@ -103,8 +109,10 @@ def check_contact(author: Employee, target: Employee, *, in_reply_to: Post | Non
 def check_may_publish(
     author: Employee, *, audience: str, mentioned: list[Employee], in_reply_to: Post | None
 ) -> None:
-    """Every rule a new post must pass before anything is saved (posts.services calls this)."""
-    check_may_post(author)
+    """The audience and addressing rules a new post must pass before anything is saved.
+
+    posts.services checks ``check_may_post`` (may this person post at all) on entry, then this.
+    """
     rules = tenant_rules()
     if audience == Audience.COMPANY and not _may_post_company(author, rules):
         raise ActionRefused(
