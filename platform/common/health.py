@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def _database_ok() -> bool:
