@@ -62,12 +62,12 @@ def _tenant(tenant: Tenant | None) -> Tenant | None:
 
 def billing_state(tenant: Tenant | None = None, *, now: datetime | None = None) -> BillingState | None:
     """The tenant's billing state as it stands now (None in the public schema)."""
-    from billing.services import account_for
+    from billing.services import account_peek
 
     tenant = _tenant(tenant)
     if tenant is None:
         return None
-    account: BillingAccount = account_for(tenant)
+    account: BillingAccount = account_peek(tenant)
     now = now or timezone.now()
     status = account.effective_status(now)
     return BillingState(

@@ -88,6 +88,21 @@ def account_for(tenant: Tenant) -> BillingAccount:
     return account
 
 
+def account_peek(tenant: Tenant) -> BillingAccount:
+    """The account for reading only: the stored one, or (before the first billing write) the trial the
+    tenant would get, unsaved, so that reads on hot paths (every post) never write."""
+    account = BillingAccount.objects.select_related("plan").filter(tenant=tenant).first()
+    if account is not None:
+        return account
+    plan = Plan.objects.filter(code=tenant.plan).first() or Plan.objects.get(code="trial")
+    return BillingAccount(
+        tenant=tenant,
+        plan=plan,
+        status=BillingStatus.TRIALING,
+        trial_ends_at=(tenant.created or timezone.now()) + timedelta(days=TRIAL_DAYS),
+    )
+
+
 def _locked(tenant: Tenant) -> BillingAccount:
     account_for(tenant)
     return BillingAccount.objects.select_for_update().select_related("plan", "tenant").get(tenant=tenant)
