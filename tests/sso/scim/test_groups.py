@@ -94,3 +94,18 @@ def test_unknown_members_are_400(scim: Scim) -> None:
     response = scim.post("/Groups", {"displayName": "유령팀", "members": [{"value": "999"}]})
     assert response.status_code == 400 and response.json()["scimType"] == "invalidValue"
     assert not OrgUnit.objects.filter(name="유령팀").exists()
+
+
+def test_listing_groups_costs_the_same_queries_for_2_or_10_groups(scim: Scim) -> None:
+    from tests.api.conftest import Queries
+
+    kim = scim.create_user("kim@acme.example")
+    scim.post("/Groups", {"displayName": "G0", "members": [{"value": kim["id"]}]})
+    scim.post("/Groups", {"displayName": "G1"})
+    with Queries() as few:
+        scim.get("/Groups")
+    for i in range(2, 10):
+        scim.post("/Groups", {"displayName": f"G{i}"})
+    with Queries() as many:
+        assert len(scim.get("/Groups").json()["Resources"]) >= 10
+    assert many.count == few.count <= 6

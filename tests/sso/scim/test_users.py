@@ -343,3 +343,17 @@ def test_existing_employee_not_provisioned_by_scim_is_listed_from_the_directory(
     assert found["userName"] == "hand@acme.example"
     assert found["emails"] == [{"value": "hand@acme.example", "type": "work", "primary": True}]
     assert found["displayName"] == hand.display_name
+
+
+def test_listing_users_costs_the_same_queries_for_5_or_25_users(scim: Scim) -> None:
+    from tests.api.conftest import Queries
+
+    for i in range(5):
+        scim.create_user(f"q{i}@acme.example", **{ENTERPRISE: {"department": "영업팀"}})
+    with Queries() as few:
+        assert len(scim.get("/Users", {"filter": 'userName sw "q"'}).json()["Resources"]) == 5
+    for i in range(5, 25):
+        scim.create_user(f"q{i}@acme.example", **{ENTERPRISE: {"department": "영업팀"}})
+    with Queries() as many:
+        assert len(scim.get("/Users", {"filter": 'userName sw "q"'}).json()["Resources"]) == 25
+    assert many.count == few.count <= 6
