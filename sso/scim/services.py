@@ -228,23 +228,38 @@ def scim_user_save(
         data["activeUnset"] = True
     if ext.get("department"):
         data["department"] = ext["department"]
-    values = [str(e["value"]).lower() for e in emails]
+    try:
+        with transaction.atomic():
+            _link_user(employee, user_name, doc, data, emails, manager)
+    except IntegrityError:
+        # Two clients creating the same userName at once: the unique index decides.
+        raise ScimError(409, "uniqueness", f"userName {user_name!r} is already taken") from None
+    if active is False:
+        employee_deactivate(employee=employee)
+    elif active is True:
+        employee_reactivate(employee=employee)
+    return employee
+
+
+def _link_user(
+    employee: Employee,
+    user_name: str,
+    doc: dict[str, Any],
+    data: dict[str, Any],
+    emails: list[dict[str, Any]],
+    manager: Employee | None,
+) -> None:
     ScimUser.objects.update_or_create(
         employee=employee,
         defaults={
             "user_name": user_name,
             "external_id": _str(doc.get("externalId")),
             "data": data,
-            "email_values": values,
+            "email_values": [str(e["value"]).lower() for e in emails],
             "work_emails": [str(e["value"]).lower() for e in emails if e.get("type") in (None, "work")],
             "manager": manager,
         },
     )
-    if active is False:
-        employee_deactivate(employee=employee)
-    elif active is True:
-        employee_reactivate(employee=employee)
-    return employee
 
 
 def _linked(employee: Employee | None) -> bool:
