@@ -1,4 +1,9 @@
-"""The ASGI app (HTTP now; SSE and WebSocket streams join it). PYTHONPATH must carry platform/."""
+"""The ASGI app: Mastodon's streaming API (SSE and WebSocket) in front, Django for everything else.
+
+Streams are served by ``streaming.app`` without passing through Django: each open stream would
+otherwise hold a Django request (a thread and a database connection) for hours. PYTHONPATH must
+carry platform/.
+"""
 
 import os
 
@@ -6,4 +11,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from streaming.app import StreamingRouter  # noqa: E402 (needs Django set up first)
+
+application = StreamingRouter(django_application)

@@ -395,6 +395,9 @@ def employee_deactivate(*, employee: Employee, actor: Employee | None = None) ->
     AccessToken.objects.filter(user=employee).delete()
     Grant.objects.filter(user=employee).delete()
     after_commit(_end_sessions, employee.pk)
+    from streaming.publish import employee_disconnected
+
+    after_commit(employee_disconnected, employee.pk)  # open streams close now, not at the next re-check
     from billing.tasks import seats_changed
 
     seats_changed()  # the subscription's quantity follows the active employees (debounced, after commit)

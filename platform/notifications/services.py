@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from common.oncommit import enqueue
+from common.oncommit import after_commit, enqueue
 from directory.models import Employee
 from notifications.models import Kind, Notification
 from policy import Viewer, can_view_post, dangerously_all_posts
@@ -63,6 +63,13 @@ def notify_poll_ended(poll_id: int) -> None:
 # ---- the work -------------------------------------------------------------------------------------------
 
 
+def _stream(notification_id: int) -> None:
+    """The recipient's open streams hear about it once it is committed."""
+    from streaming.publish import notification_created
+
+    after_commit(notification_created, notification_id)
+
+
 def _post(post_id: int) -> Post | None:
     return dangerously_all_posts().filter(pk=post_id).select_related("author", "reblog_of").first()
 
@@ -79,9 +86,11 @@ def _deliver(kind: str, *, actor_id: int, post: Post | None, recipient_ids: Iter
         if is_silenced(recipient.pk, actor_id, for_notifications=True):
             continue
         with transaction.atomic():
-            _, created = Notification.objects.get_or_create(
+            notification, created = Notification.objects.get_or_create(
                 recipient=recipient, kind=kind, actor_id=actor_id, post=post
             )
+        if created:
+            _stream(notification.pk)
         made += int(created)
     return made
 
@@ -148,9 +157,11 @@ def deliver_poll_ended(poll_id: int) -> int:
     post = poll.post
     voters = set(PollVote.objects.filter(poll=poll).values_list("voter_id", flat=True))
     made = _deliver(Kind.POLL, actor_id=post.author_id, post=post, recipient_ids=voters)
-    _, created = Notification.objects.get_or_create(
+    notification, created = Notification.objects.get_or_create(
         recipient_id=post.author_id, kind=Kind.POLL, actor_id=post.author_id, post=post
     )
+    if created:
+        _stream(notification.pk)
     return made + int(created)
 
 

@@ -487,6 +487,7 @@ def _post_create(
             raise _KeyTaken from None
     _call_later("timelines.services", "post_published", post.pk)
     _call_later("notifications.services", "notify_post_created", post.pk)
+    _call_later("streaming.publish", "post_created", post.pk)
     return post
 
 
@@ -581,6 +582,7 @@ def post_edit(
     _write_entities(post, draft)
     _version(post, at=now).save()
     _call_later("notifications.services", "notify_post_edited", post.pk)
+    _call_later("streaming.publish", "post_updated", post.pk)
     if {e.pk for e in draft.mentioned} - previously_mentioned:
         # Someone newly mentioned hears about it (the notification service skips the others).
         _call_later("notifications.services", "notify_post_created", post.pk)
@@ -598,6 +600,8 @@ def post_delete(*, post: Post, actor: Employee) -> None:
     post_id, author_id = post.pk, post.author_id
     with transaction.atomic():
         reblogs = list(Post.objects.filter(reblog_of_id=post_id).values_list("pk", "author_id"))
+        # Streams need the audience while the rows exist; the delete events go out after the commit.
+        _deferred_call("streaming.publish", "posts_deleting", [post_id, *(pk for pk, _ in reblogs)])
         policy.dangerously_all_posts().filter(pk=post_id).delete()
         for reblog_id, reblogger_id in reblogs:
             _call_later("timelines.services", "post_deleted", reblog_id, reblogger_id)
@@ -628,6 +632,7 @@ def post_reblog(*, post: Post, actor: Employee) -> Post:
             )
             _call_later("timelines.services", "post_published", reblog.pk)
             _call_later("notifications.services", "notify_reblog", original.pk, actor.pk)
+            _call_later("streaming.publish", "post_created", reblog.pk)
     except IntegrityError:
         return Post.objects.get(author=actor, reblog_of=original)
     return reblog
@@ -639,6 +644,7 @@ def post_unreblog(*, post: Post, actor: Employee) -> Post:
     assert original is not None
     with transaction.atomic():
         reblog_ids = list(Post.objects.filter(author=actor, reblog_of=original).values_list("pk", flat=True))
+        _deferred_call("streaming.publish", "posts_deleting", reblog_ids)
         Post.objects.filter(pk__in=reblog_ids).delete()
         for reblog_id in reblog_ids:
             _call_later("timelines.services", "post_deleted", reblog_id, actor.pk)

@@ -1,0 +1,47 @@
+"""Mastodon's streaming payloads, rendered once per event by the publisher (``streaming.publish``).
+
+A Status goes to every connection that may see it, so it is rendered for nobody in particular: no
+"favourited by me" flags and counts over nothing hidden (Mastodon's streaming server does the same
+with its anonymous payload). A notification has one recipient and is rendered for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.db import connection
+
+from api.entities import Entities
+from notifications.models import Notification
+from policy import Viewer
+from posts.models import Post
+
+
+class _TenantOrigin:
+    """What ``Entities`` needs from a request: the tenant's own address for links and images."""
+
+    def __init__(self) -> None:
+        from tenants.services import tenant_url
+
+        tenant = getattr(connection, "tenant", None)
+        domain = tenant.get_primary_domain() if tenant is not None and hasattr(tenant, "domains") else None
+        base = tenant_url(domain.domain) if domain is not None else "http://localhost"
+        self.scheme, _, self._host = base.partition("://")
+
+    def get_host(self) -> str:
+        return self._host
+
+
+def render_status(post: Post) -> str:
+    entities = Entities(_TenantOrigin(), Viewer(employee=None))  # type: ignore[arg-type]
+    return orjson.dumps(entities.status(post)).decode()
+
+
+def render_notification(notification: Notification) -> str:
+    from api.mastodon.notifications import render_notifications
+
+    recipient = notification.recipient
+    entities = Entities(_TenantOrigin(), Viewer.of(recipient))  # type: ignore[arg-type]
+    data: dict[str, Any] = render_notifications(entities, [notification])[0]
+    return orjson.dumps(data).decode()

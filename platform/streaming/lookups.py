@@ -1,0 +1,225 @@
+"""The database side of the stream server: synchronous functions the event loop runs in its thread pool.
+
+Each takes the tenant's schema explicitly (threads are shared between tenants) and returns plain data
+or ready-made ``policy.Viewer`` objects, so nothing lazy reaches the event loop: every attribute the
+visibility check reads is loaded here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
+
+from api import scopes as mastodon_scopes
+from policy import TenantRules, Viewer, tenant_rules
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    schema: str
+    suspended: bool
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who opened a stream, and with what credential (re-checked periodically while it is open)."""
+
+    employee_id: int
+    token_id: int | None = None
+    session_key: str | None = None
+    scopes: frozenset[str] | None = None  # None for a session: the web UI may read everything its user may
+
+    def may(self, needed: str) -> bool:
+        return self.scopes is None or mastodon_scopes.satisfies(self.scopes, needed)
+
+
+@dataclass
+class EventContext:
+    """Per event, per process: what the visibility and stream rules need beyond the audience snapshot."""
+
+    followers: dict[int, frozenset[int]] = field(default_factory=dict)
+    silenced: frozenset[int] = frozenset()
+    lists_of: dict[int, frozenset[int]] = field(default_factory=dict)
+    exclusive_owners: frozenset[int] = frozenset()
+
+
+def _enter(schema: str) -> None:
+    # A thread's connection may have been idle past its lifetime or broken by a restart.
+    close_old_connections()
+    if connection.schema_name != schema:
+        connection.set_schema(schema)
+
+
+# ---- tenants ----------------------------------------------------------------------------------------
+
+
+def tenant_for_host(hostname: str) -> TenantRef | None:
+    """The tenant behind a Host, the way ``tenants.middleware.TenantHostMiddleware`` decides it. The
+    vendor's own host has no streams, so it is ``None`` like an unknown host."""
+    from tenants.models import Domain
+
+    if not hostname or hostname == settings.BASE_DOMAIN:
+        return None
+    _enter(get_public_schema_name())
+    found = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+    if found is None:
+        return None
+    return TenantRef(schema=found.tenant.schema_name, suspended=found.tenant.is_suspended)
+
+
+# ---- credentials -----------------------------------------------------------------------------------
+
+
+def principal_for_token(schema: str, token: str) -> Principal | None:
+    from oauth2_provider.models import AccessToken
+
+    _enter(schema)
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    found = AccessToken.objects.select_related("user").filter(token_checksum=checksum).first()
+    if found is None or found.is_expired() or found.user is None or not found.user.is_active:
+        return None
+    return Principal(employee_id=found.user.pk, token_id=found.pk, scopes=frozenset(found.scope.split()))
+
+
+def principal_for_session(schema: str, session_key: str) -> Principal | None:
+    """The web UI's session, checked as ``django.contrib.auth.get_user`` checks it (including the
+    password hash, so a password change signs the stream out as it signs out the browser)."""
+    from importlib import import_module
+
+    from django.contrib.auth import get_user
+
+    _enter(schema)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return Principal(employee_id=user.pk, session_key=session_key)
+
+
+# ---- viewers and their periodic re-check ----------------------------------------------------------
+
+
+def viewers(schema: str, employee_ids: set[int]) -> dict[int, Viewer]:
+    """Ready viewers for the active ones among ``employee_ids`` (the rest are gone: close their streams).
+
+    ``followees`` starts empty on purpose: the only follow edges a delivery depends on are those to
+    the event's authors, and each event loads exactly those (``event_context``), so they are exact at
+    delivery time instead of as old as the connection.
+    """
+    from directory.models import Employee
+
+    _enter(schema)
+    out: dict[int, Viewer] = {}
+    for employee in Employee.objects.filter(pk__in=employee_ids, is_active=True).select_related("unit"):
+        viewer = Viewer(employee=employee, _followees=frozenset())
+        prepare(viewer)
+        out[employee.pk] = viewer
+    return out
+
+
+def prepare(viewer: Viewer, rules: TenantRules | None = None) -> None:
+    """Compute here, in the pool, everything ``policy.admits`` reads lazily (the unit chain, the
+    tenant's rules and the barrier segments), so the event loop never touches the database or cache."""
+    if rules is not None:
+        viewer.__dict__["rules"] = rules
+        viewer.__dict__.pop("barred_unit_sets", None)
+    _ = viewer.unit_ancestor_ids
+    _ = viewer.barred_unit_sets
+
+
+def current_rules(schema: str) -> TenantRules:
+    """The tenant's policy (barriers), to notice an edit between viewer reloads."""
+    _enter(schema)
+    return tenant_rules()
+
+
+def live_credentials(schema: str, token_ids: set[int], session_keys: set[str]) -> tuple[set[int], set[str]]:
+    """Which of the given tokens and sessions still exist and have not expired."""
+    from django.contrib.sessions.models import Session
+    from oauth2_provider.models import AccessToken
+
+    _enter(schema)
+    now = timezone.now()
+    tokens = set(AccessToken.objects.filter(pk__in=token_ids, expires__gt=now).values_list("pk", flat=True))
+    sessions: set[str] = set()
+    if session_keys:
+        sessions = set(
+            Session.objects.filter(session_key__in=session_keys, expire_date__gt=now).values_list(
+                "session_key", flat=True
+            )
+        )
+    return tokens, sessions
+
+
+def list_owned(schema: str, list_id: int, owner_id: int) -> tuple[int, str] | None:
+    """(list id, replies policy) when ``owner_id`` owns the list; None otherwise (a 404 either way)."""
+    from social.models import List
+
+    _enter(schema)
+    found = List.objects.filter(pk=list_id, owner_id=owner_id).values_list("pk", "replies_policy").first()
+    return (int(found[0]), str(found[1])) if found else None
+
+
+# ---- per event ------------------------------------------------------------------------------------
+
+
+def event_context(
+    schema: str, *, authors: set[int], reply_to: int | None, follows: bool, lists: bool
+) -> EventContext:
+    """Follow edges into the event's authors (and the replied-to account), who silenced them (mutes and
+    blocks, Mastodon applies them to every stream), and which lists they are on. A handful of indexed
+    queries per event per process, however many connections are open."""
+    from social.filters import active_mutes_q
+    from social.models import Block, Follow, ListMember, Mute
+
+    _enter(schema)
+    context = EventContext()
+    people = set(authors) | ({reply_to} if reply_to else set())
+    if follows:
+        by_followee: dict[int, set[int]] = defaultdict(set)
+        for followee, follower in Follow.objects.filter(followee_id__in=people).values_list(
+            "followee_id", "follower_id"
+        ):
+            by_followee[followee].add(follower)
+        context.followers = {k: frozenset(v) for k, v in by_followee.items()}
+    silenced = set(
+        Mute.objects.filter(active_mutes_q(), target_id__in=authors).values_list("muter_id", flat=True)
+    )
+    silenced |= set(Block.objects.filter(target_id__in=authors).values_list("blocker_id", flat=True))
+    silenced |= set(Block.objects.filter(blocker_id__in=authors).values_list("target_id", flat=True))
+    context.silenced = frozenset(silenced)
+    if lists:
+        by_member: dict[int, set[int]] = defaultdict(set)
+        owners: set[int] = set()
+        for member, list_id, owner, exclusive in ListMember.objects.filter(
+            employee_id__in=people
+        ).values_list("employee_id", "list_id", "list__owner_id", "list__exclusive"):
+            by_member[member].add(list_id)
+            if exclusive and member in authors:
+                owners.add(owner)
+        context.lists_of = {k: frozenset(v) for k, v in by_member.items()}
+        context.exclusive_owners = frozenset(owners)
+    return context
+
+
+def notification_silenced(schema: str, recipient_id: int, actor_id: int) -> bool:
+    from social.filters import is_silenced
+
+    _enter(schema)
+    return is_silenced(recipient_id, actor_id, for_notifications=True)
+
+
+def inactive_among(schema: str, employee_ids: set[int]) -> set[int]:
+    """Which of ``employee_ids`` are deactivated or gone (the cheap check that runs every few seconds)."""
+    from directory.models import Employee
+
+    _enter(schema)
+    active = set(Employee.objects.filter(pk__in=employee_ids, is_active=True).values_list("pk", flat=True))
+    return set(employee_ids) - active

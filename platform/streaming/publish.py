@@ -1,0 +1,166 @@
+"""The publishing side of streams: services call these after their transaction commits.
+
+Each event is one message on the tenant's channel (``{schema}:stream``): the Mastodon payload,
+rendered once here, plus the facts every stream process needs to route it without touching the
+database (the audience snapshot, hashtags, whether it belongs on the company timeline). Which
+connection may receive it is decided by each stream process at delivery time (``streaming.hub``).
+
+Publishing never fails the write that triggered it: a post is saved whether or not Redis answers
+(pub/sub is best-effort by nature; timelines and notifications are the durable record).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+import orjson
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+
+from streaming import visibility
+
+log = logging.getLogger(__name__)
+
+CHANNEL_SUFFIX = ":stream"
+
+
+def channel(schema: str) -> str:
+    return f"{schema}{CHANNEL_SUFFIX}"
+
+
+@cache
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _send(message: dict[str, Any], *, schema: str | None = None) -> None:
+    schema = schema or connection.schema_name
+    try:
+        _client().publish(channel(schema), orjson.dumps(message))
+    except redis.RedisError:
+        log.warning("stream event %s not published: Redis unavailable", message.get("k"))
+
+
+def _post_facts(post: Any) -> dict[str, Any]:
+    """Routing facts about a post (for a repost: about the repost, with the original's audience inside)."""
+    from posts.models import Audience, MediaAttachment, PostHashtag
+
+    original = post.reblog_of if post.reblog_of_id else None
+    tags = list(PostHashtag.objects.filter(post_id=post.pk).values_list("hashtag__name", flat=True))
+    is_reply = post.in_reply_to_account_id is not None
+    return {
+        "id": str(post.pk),
+        "author": post.author_id,
+        "reply_to": post.in_reply_to_account_id,
+        "original_author": original.author_id if original is not None else None,
+        # The company timeline's rule (timelines.selectors.public_timeline): company posts, not unlisted,
+        # no reposts, no replies except an author's replies to themself.
+        "public": post.audience == Audience.COMPANY
+        and not post.unlisted
+        and original is None
+        and (not is_reply or post.in_reply_to_account_id == post.author_id),
+        # The hashtag timeline's rule: every audience the viewer may see except unlisted and direct.
+        "taggable": original is None and not post.unlisted and post.audience != Audience.DIRECT,
+        "media": MediaAttachment.objects.filter(post_id=post.pk).exists(),
+        "tags": tags,
+        "aud": visibility.encode(visibility.audience_for(post)),
+    }
+
+
+def _load_post(post_id: int) -> Any:
+    from policy import dangerously_all_posts
+
+    return (
+        dangerously_all_posts()
+        .filter(pk=post_id)
+        .select_related("author__unit", "reblog_of__author__unit")
+        .first()
+    )
+
+
+def _post_event(kind: str, post_id: int) -> None:
+    from api.mastodon.streaming import render_status
+
+    try:
+        post = _load_post(post_id)
+        if post is None:
+            return
+        _send({"k": kind, **_post_facts(post), "payload": render_status(post)})
+    except Exception:
+        # A failure here must never surface in the writer's request (this runs after its commit).
+        log.exception("stream event %s for post %s failed", kind, post_id)
+
+
+def post_created(post_id: int) -> None:
+    """A new post or repost: Mastodon's ``update`` event."""
+    _post_event("update", post_id)
+
+
+def post_updated(post_id: int) -> None:
+    """An edited post: Mastodon's ``status.update`` event."""
+    _post_event("status.update", post_id)
+
+
+def posts_deleting(post_ids: list[int]) -> None:
+    """Called inside the deleting transaction, *before* the rows go: the audience is taken now (the
+    post will be gone by delivery time) and the ``delete`` events are sent once the delete commits."""
+    try:
+        messages = []
+        for post_id in post_ids:
+            post = _load_post(post_id)
+            if post is not None:
+                facts = _post_facts(post)
+                messages.append({"k": "delete", **facts, "payload": facts["id"]})
+    except Exception:
+        log.exception("stream delete events for %s failed", post_ids)
+        return
+    schema = connection.schema_name
+
+    def send() -> None:
+        for message in messages:
+            _send(message, schema=schema)
+
+    transaction.on_commit(send)
+
+
+def notification_created(notification_id: int) -> None:
+    """A new notification, for its recipient's ``user`` and ``user:notification`` streams."""
+    from api.mastodon.streaming import render_notification
+    from notifications.models import Notification
+
+    try:
+        found = (
+            Notification.objects.filter(pk=notification_id)
+            .select_related("recipient__unit", "actor", "post__author__unit")
+            .first()
+        )
+        if found is None:
+            return
+        aud = visibility.encode(visibility.audience_for(found.post)) if found.post is not None else None
+        _send(
+            {
+                "k": "notification",
+                "to": found.recipient_id,
+                "actor": found.actor_id,
+                "aud": aud,
+                "payload": render_notification(found),
+            }
+        )
+    except Exception:
+        log.exception("stream event for notification %s failed", notification_id)
+
+
+# ---- control messages: close streams now instead of at the next periodic check ---------------------
+
+
+def employee_disconnected(employee_id: int) -> None:
+    """Close every open stream of ``employee_id`` (deactivated, or signed out everywhere)."""
+    _send({"k": "disconnect", "employee": int(employee_id)})
+
+
+def token_revoked(token_id: int) -> None:
+    """Close the streams opened with one OAuth access token."""
+    _send({"k": "revoke", "token": int(token_id)})
