@@ -1,21 +1,689 @@
+"""The employee web app: thin views over the same services and selectors as the API.
+
+Each view parses input, builds the viewer, calls one selector or service and renders. Requests from
+htmx (``HX-Request``) get the fragment they swap in; the same URLs work as plain forms and links
+without JavaScript. Invisible posts are 404 (``policy.access_post``); a refused action shows the
+rule's message and keeps what the employee typed.
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import contextlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-from frontend import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+import policy
+from common.paging import Page, PageInvalid
+from frontend import cards, selectors
+from frontend.forms import ComposeForm, ProfileForm, TokenForm, refusal_message
 from policy import Viewer
 
+TIMELINE_SIZE = 40
 
-@login_required(login_url="web:login")
-def home(request: HttpRequest) -> HttpResponse:
-    viewer = Viewer.of(request.user)
+View = Callable[..., HttpResponse]
+
+
+def employee_view(view: View) -> View:
+    """Signed-in employees only (anonymous → sign-in page)."""
+
+    @login_required(login_url="web:login")
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return view(request, Viewer.of(request.user), *args, **kwargs)
+
+    return wrapped
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _page(request: HttpRequest, *, limit: int = TIMELINE_SIZE) -> Page:
+    try:
+        page = Page.from_params(request.GET, default=limit, maximum=limit)
+    except PageInvalid:
+        raise Http404("Not found") from None
+    return page
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return HttpResponseRedirect(target or fallback)
+
+
+# --- timelines ------------------------------------------------------------------------------------
+
+
+def _timeline(
+    request: HttpRequest,
+    viewer: Viewer,
+    *,
+    posts: list[Any],
+    title: str,
+    kind: str,
+    extra: dict[str, Any] | None = None,
+    composer: bool = False,
+) -> HttpResponse:
+    page = _page(request)
+    people = cards.People()
+    built = cards.build(viewer, posts, people)
+    context: dict[str, Any] = {
+        "cards": built,
+        "title": title,
+        "kind": kind,
+        "more_id": built[-1].id if len(built) >= page.limit else None,
+        "newest_id": built[0].id if built else (page.since_id or 0),
+        **(extra or {}),
+    }
+    if _is_htmx(request) and (page.max_id or page.since_id):
+        # "More" and "new posts" fetch only the cards.
+        return render(request, "frontend/_cards.html", context)
+    if composer:
+        context["compose"] = ComposeForm.for_author(viewer.employee)  # type: ignore[arg-type]
+    return render(request, "frontend/timeline.html", context)
+
+
+@employee_view
+@require_GET
+def home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from timelines.selectors import home_timeline
+
+    return _timeline(
+        request,
+        viewer,
+        posts=home_timeline(viewer, _page(request)),
+        title=_("Home"),
+        kind="home",
+        composer=True,
+        extra={"people": selectors.colleagues(viewer, limit=12)},
+    )
+
+
+@employee_view
+@require_GET
+def company(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from timelines.selectors import public_timeline
+
+    return _timeline(
+        request,
+        viewer,
+        posts=public_timeline(viewer, _page(request)),
+        title=_("Company"),
+        kind="company",
+        composer=True,
+    )
+
+
+@employee_view
+@require_GET
+def my_unit(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    assert viewer.employee is not None
+    if viewer.employee.unit_id is None:
+        raise Http404("Not found")
+    return HttpResponseRedirect(reverse("web:unit", args=[viewer.employee.unit_id]))
+
+
+@employee_view
+@require_GET
+def unit(request: HttpRequest, viewer: Viewer, unit_id: int) -> HttpResponse:
+    from timelines.selectors import unit_timeline
+
+    found = selectors.unit_get(viewer, unit_id)
+    return _timeline(
+        request,
+        viewer,
+        posts=unit_timeline(viewer, found.pk, _page(request)),
+        title=found.name,
+        kind="unit",
+        extra={"unit": found, "members": selectors.people_in_unit(viewer, found, limit=12)},
+    )
+
+
+@employee_view
+@require_GET
+def tag(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
+    from posts.text import normalise_tag
+    from timelines.selectors import tag_timeline
+
+    normalised = normalise_tag(name)
+    if not normalised:
+        raise Http404("Not found")
+    return _timeline(
+        request,
+        viewer,
+        posts=tag_timeline(viewer, normalised, _page(request)),
+        title=f"#{name}",
+        kind="tag",
+        extra={"tag": normalised},
+        composer=True,
+    )
+
+
+@employee_view
+@require_GET
+def bookmarks(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from posts.selectors import bookmarks_timeline
+
+    posts, _next, _prev = bookmarks_timeline(viewer, _page(request))
+    return _timeline(request, viewer, posts=posts, title=_("Bookmarks"), kind="bookmarks")
+
+
+# --- one post -------------------------------------------------------------------------------------
+
+
+@employee_view
+@require_GET
+def post_detail(request: HttpRequest, viewer: Viewer, username: str, post_id: int) -> HttpResponse:
+    from posts.selectors import status_context
+
+    post = policy.access_post(viewer, post_id)
+    if post.author.username.lower() != username.lower():
+        raise Http404("Not found")
+    ancestors, descendants = status_context(viewer, post)
+    people = cards.People()
+    built = cards.build(viewer, [*ancestors, post, *descendants], people)
+    n = len(ancestors)
+    compose = ComposeForm.for_author(viewer.employee, reply_to=post)  # type: ignore[arg-type]
     return render(
         request,
-        "frontend/home.html",
+        "frontend/post.html",
         {
-            "posts": selectors.company_timeline(viewer, limit=40),
-            "people": selectors.colleagues(viewer, limit=24),
+            "ancestors": built[:n],
+            "card": built[n],
+            "descendants": built[n + 1 :],
+            "compose": compose,
+            "title": _("Post by %(name)s") % {"name": built[n].author.name},
         },
     )
+
+
+@employee_view
+@require_GET
+def post_actions(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    """The action bar of one post with fresh counts (the live updates re-fetch it)."""
+    post = policy.access_post(viewer, post_id)
+    card = cards.build(viewer, [post])[0]
+    return render(request, "frontend/_actions.html", {"card": card})
+
+
+def _act(request: HttpRequest, viewer: Viewer, post_id: int, action: Callable[..., Any]) -> HttpResponse:
+    post = policy.access_post(viewer, post_id)
+    try:
+        action(post)
+    except policy.ActionRefused as refused:
+        if _is_htmx(request):
+            return HttpResponse(
+                refusal_message(refused), status=403, content_type="text/plain; charset=utf-8"
+            )
+        messages.error(request, refusal_message(refused))
+        return _back(request, reverse("web:home"))
+    if not _is_htmx(request):
+        return _back(request, reverse("web:home"))
+    card = cards.build(viewer, [policy.access_post(viewer, post_id)])[0]
+    return render(request, "frontend/_actions.html", {"card": card})
+
+
+@employee_view
+@require_POST
+def favourite(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    from posts.services import favourite_add, favourite_remove
+
+    undo = request.POST.get("undo") == "1"
+    me = viewer.employee
+
+    def act(post: Any) -> None:
+        (favourite_remove if undo else favourite_add)(post=post, employee=me)
+
+    return _act(request, viewer, post_id, act)
+
+
+@employee_view
+@require_POST
+def bookmark(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    from posts.services import bookmark_add, bookmark_remove
+
+    undo = request.POST.get("undo") == "1"
+    me = viewer.employee
+
+    def act(post: Any) -> None:
+        (bookmark_remove if undo else bookmark_add)(post=post, employee=me)
+
+    return _act(request, viewer, post_id, act)
+
+
+@employee_view
+@require_POST
+def reblog(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    from posts.services import post_reblog, post_unreblog
+
+    undo = request.POST.get("undo") == "1"
+    me = viewer.employee
+
+    def act(post: Any) -> None:
+        (post_unreblog if undo else post_reblog)(post=post, actor=me)
+
+    return _act(request, viewer, post_id, act)
+
+
+@employee_view
+@require_POST
+def vote(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    from posts.errors import PostInvalid
+    from posts.services import poll_vote
+
+    post = policy.access_post(viewer, post_id)
+    poll = getattr(post, "poll", None)
+    if poll is None:
+        raise Http404("Not found")
+    try:
+        poll_vote(poll=poll, voter=viewer.employee, choices=request.POST.getlist("choice"))  # type: ignore[arg-type]
+    except PostInvalid as invalid:
+        messages.error(request, str(invalid).removeprefix("Validation failed: "))
+    if _is_htmx(request):
+        card = cards.build(viewer, [policy.access_post(viewer, post_id)])[0]
+        return render(request, "frontend/_card.html", {"card": card})
+    return _back(request, reverse("web:home"))
+
+
+@employee_view
+@require_POST
+def delete(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    from posts.services import post_delete
+
+    post = policy.access_post(viewer, post_id)
+    try:
+        post_delete(post=post, actor=viewer.employee)  # type: ignore[arg-type]
+    except policy.ActionRefused as refused:
+        messages.error(request, refusal_message(refused))
+        return _back(request, reverse("web:home"))
+    if _is_htmx(request):
+        return HttpResponse("")
+    messages.success(request, _("Your post was deleted."))
+    return HttpResponseRedirect(reverse("web:home"))
+
+
+# --- composer -------------------------------------------------------------------------------------
+
+
+@employee_view
+@require_POST
+def compose(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from frontend.services import compose as compose_post
+    from posts.errors import PostInvalid
+
+    author = viewer.employee
+    assert author is not None
+    form = ComposeForm.from_post(author, request.POST, request.FILES)
+    post = None
+    if form.is_valid():
+        try:
+            post = compose_post(author=author, draft=form.draft, uploads=form.uploads)
+        except policy.ActionRefused as refused:
+            form.refuse(refusal_message(refused))
+        except PostInvalid as invalid:
+            form.fail(str(invalid))
+    if post is None:
+        status = 403 if form.refused else 422
+        if _is_htmx(request):
+            return render(request, "frontend/_composer.html", {"compose": form}, status=status)
+        return render(
+            request,
+            "frontend/compose_page.html",
+            {"compose": form, "title": _("New post")},
+            status=status,
+        )
+    if not _is_htmx(request):
+        return HttpResponseRedirect(reverse("web:post", args=[author.username, post.pk]))
+    fresh = ComposeForm.for_author(author, reply_to_id=form.draft.in_reply_to_id or None)
+    built = cards.build(viewer, [policy.access_post(viewer, post.pk)])
+    return render(request, "frontend/_composed.html", {"compose": fresh, "cards": built, "posted": True})
+
+
+@employee_view
+@require_GET
+def audience_preview(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    """ "Who will see this": a count and a few faces, from the visibility engine, as the picker changes."""
+    author = viewer.employee
+    assert author is not None
+    preview_fn = getattr(policy, "audience_preview", None)
+    form = ComposeForm.from_post(author, request.GET, None)
+    audience = form.draft.audience or ComposeForm.default_audience(author)
+    context: dict[str, Any] = {"audience": audience, "available": callable(preview_fn)}
+    if callable(preview_fn):
+        from posts.models import Audience
+
+        mentioned = selectors.mentioned_ids(form.draft.text)
+        unit_id = form.draft.unit_id or (author.unit_id if audience == Audience.UNIT else None)
+        try:
+            preview = preview_fn(
+                author,
+                audience=audience,
+                unit_id=int(unit_id) if unit_id else None,
+                min_rank=int(form.draft.min_rank) if form.draft.min_rank else None,
+                mentioned_ids=tuple(mentioned),
+            )
+        except (ValueError, TypeError, Http404):
+            preview = None
+        context["preview"] = preview
+        if preview is not None:
+            context["faces"] = cards.People().people(list(preview.sample)[:5])
+        if unit_id and audience == Audience.UNIT:
+            with contextlib.suppress(Http404):
+                context["unit"] = selectors.unit_get(viewer, unit_id)
+    return render(request, "frontend/_audience.html", context)
+
+
+@employee_view
+@require_GET
+def suggest(request: HttpRequest, viewer: Viewer) -> JsonResponse:
+    """Composer autocomplete: ``q=@김`` suggests people by real name, ``q=#주간`` hashtags."""
+    q = request.GET.get("q", "")
+    if q.startswith("#"):
+        tags = selectors.tag_suggestions(viewer, q)
+        return JsonResponse(
+            {"items": [{"insert": f"#{t.display_name}", "label": f"#{t.display_name}"} for t in tags]}
+        )
+    people = cards.People().people(selectors.mention_suggestions(viewer, q))
+    return JsonResponse(
+        {
+            "items": [
+                {
+                    "insert": f"@{p.username}",
+                    "label": p.name,
+                    "detail": " · ".join(x for x in (p.unit.name if p.unit else "", p.employee.title) if x),
+                    "avatar": p.avatar,
+                }
+                for p in people
+            ]
+        }
+    )
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+
+@employee_view
+@require_GET
+def profile(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse:
+    from social.selectors import relationships
+    from timelines.selectors import account_timeline
+
+    person = selectors.employee_by_username(viewer, username)
+    posts = account_timeline(viewer, person.pk, _page(request))
+    people = cards.People()
+    built = cards.build(viewer, posts, people)
+    page = _page(request)
+    if _is_htmx(request) and page.max_id:
+        return render(
+            request,
+            "frontend/_cards.html",
+            {"cards": built, "more_id": built[-1].id if len(built) >= page.limit else None},
+        )
+    relation = relationships(viewer, [person.pk])
+    return render(
+        request,
+        "frontend/profile.html",
+        {
+            "person": people.people([person])[0],
+            "cards": built,
+            "relation": relation[0] if relation else None,
+            "counts": selectors.follow_counts(person),
+            "more_id": built[-1].id if len(built) >= page.limit else None,
+            "title": person.display_name,
+        },
+    )
+
+
+@employee_view
+@require_POST
+def follow(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse:
+    from social.selectors import relationships
+    from social.services import follow_create, follow_delete
+
+    person = selectors.employee_by_username(viewer, username)
+    try:
+        if request.POST.get("undo") == "1":
+            follow_delete(follower=viewer.employee, target=person)  # type: ignore[arg-type]
+        else:
+            follow_create(follower=viewer.employee, target=person)  # type: ignore[arg-type]
+    except policy.ActionRefused as refused:
+        if _is_htmx(request):
+            return HttpResponse(
+                refusal_message(refused), status=403, content_type="text/plain; charset=utf-8"
+            )
+        messages.error(request, refusal_message(refused))
+    if not _is_htmx(request):
+        return HttpResponseRedirect(reverse("web:profile", args=[person.username]))
+    relation = relationships(viewer, [person.pk])
+    return render(
+        request,
+        "frontend/_follow.html",
+        {"person": cards.People().people([person])[0], "relation": relation[0] if relation else None},
+    )
+
+
+@employee_view
+@require_GET
+def people(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    unit_id = request.GET.get("unit")
+    chosen = selectors.unit_get(viewer, unit_id) if unit_id else None
+    if q:
+        found = selectors.people_search(viewer, q)
+    elif chosen is not None:
+        found = selectors.people_in_unit(viewer, chosen)
+    else:
+        found = list(selectors.colleagues(viewer, limit=selectors.PEOPLE_PAGE))
+    rows = cards.People().people(found)
+    if _is_htmx(request) and request.headers.get("HX-Target") == "people-results":
+        return render(request, "frontend/_people.html", {"people": rows, "q": q})
+    return render(
+        request,
+        "frontend/people.html",
+        {
+            "people": rows,
+            "q": q,
+            "unit": chosen,
+            "tree": selectors.org_tree(viewer),
+            "title": _("People"),
+        },
+    )
+
+
+# --- notifications, search ------------------------------------------------------------------------
+
+
+@employee_view
+@require_GET
+def notifications(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from notifications.selectors import notification_list
+    from timelines.services import marker_set
+
+    page = _page(request, limit=30)
+    rows = notification_list(viewer, page)
+    posts = [n.post for n in rows if n.post is not None]
+    people = cards.People()
+    by_post = {c.entry.pk: c for c in cards.build(viewer, posts, people)}
+    items = [
+        {"n": n, "actor": people.person(n.actor), "card": by_post.get(n.post_id) if n.post_id else None}
+        for n in rows
+    ]
+    if rows and not page.max_id:
+        # Seeing the newest notifications reads them: the badge clears here and in every open tab.
+        marker_set(employee=viewer.employee, timeline="notifications", last_read_id=rows[0].pk)  # type: ignore[arg-type]
+    return render(
+        request,
+        "frontend/notifications.html",
+        {
+            "items": items,
+            "more_id": rows[-1].pk if len(rows) >= page.limit else None,
+            "title": _("Notifications"),
+            "unread": 0,
+        },
+    )
+
+
+@employee_view
+@require_GET
+def badge(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    return render(request, "frontend/_badge.html", {"unread": selectors.unread_notifications(viewer)})
+
+
+@employee_view
+@require_GET
+def search(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    context: dict[str, Any] = {"q": q, "title": _("Search")}
+    if q:
+        people = cards.People()
+        context["people"] = people.people(selectors.people_search(viewer, q, limit=6))
+        context["tags"] = selectors.tag_search(viewer, q, limit=8)
+        context["cards"] = cards.build(viewer, selectors.search_posts(viewer, q), people)
+    return render(request, "frontend/search.html", context)
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+@employee_view
+def settings_profile(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from directory.services import employee_update_profile
+
+    me = viewer.employee
+    assert me is not None
+    form = ProfileForm(request.POST or None, request.FILES or None, employee=me)
+    if request.method == "POST" and form.is_valid():
+        photo = form.cleaned_data.get("photo")
+        try:
+            employee_update_profile(
+                employee=me,
+                bio=form.cleaned_data["bio"],
+                locale=form.cleaned_data["locale"] or None,
+                photo=photo.read() if photo else None,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if form.cleaned_data["locale"]:
+                from django.utils import translation
+
+                translation.activate(form.cleaned_data["locale"])
+            messages.success(request, _("Your profile was saved."))
+            return HttpResponseRedirect(reverse("web:settings"))
+    return render(
+        request,
+        "frontend/settings.html",
+        {
+            "form": form,
+            "person": cards.People().people([me])[0],
+            "title": _("Settings"),
+            "section": "profile",
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@employee_view
+def settings_apps(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from frontend.services import TokenInvalid, personal_token_create
+
+    me = viewer.employee
+    assert me is not None
+    form = TokenForm(request.POST or None)
+    new_token = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                new_token = personal_token_create(
+                    employee=me, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+                )
+            except TokenInvalid:
+                form.add_error("name", _("Give the token a name of at most 40 characters."))
+                status = 422
+            else:
+                form = TokenForm()
+        else:
+            status = 422
+    return render(
+        request,
+        "frontend/settings_apps.html",
+        {
+            "form": form,
+            "apps": selectors.authorised_apps(viewer),
+            "new_token": new_token,
+            "title": _("Apps and tokens"),
+            "section": "apps",
+        },
+        status=status,
+    )
+
+
+@employee_view
+@require_POST
+def settings_app_revoke(request: HttpRequest, viewer: Viewer, application_id: int) -> HttpResponse:
+    from frontend.services import authorised_app_revoke
+
+    if authorised_app_revoke(employee=viewer.employee, application_id=application_id):  # type: ignore[arg-type]
+        messages.success(request, _("Access was revoked."))
+    return HttpResponseRedirect(reverse("web:settings-apps"))
+
+
+# --- PWA ------------------------------------------------------------------------------------------
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    from django.templatetags.static import static
+
+    tenant = getattr(request, "tenant", None)
+    name = getattr(tenant, "name", "BizTweet")
+    data = {
+        "name": f"{name} · BizTweet",
+        "short_name": name[:12],
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#2457d6",
+        "lang": request.LANGUAGE_CODE,
+        "icons": [
+            {"src": static("frontend/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("frontend/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("frontend/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("frontend/sw.js")
+    if not path:
+        raise Http404("Not found")
+    with open(path, "rb") as handle:
+        response = HttpResponse(handle.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response

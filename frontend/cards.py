@@ -1,0 +1,183 @@
+"""Posts prepared for the templates, loaded in batches: a page of cards costs a fixed number of queries.
+
+The selectors decide which posts a viewer sees; this module only gathers, for those posts, what a
+card shows (author with unit and rank, images, poll, counts and the viewer's own flags). Counts come
+from ``posts.selectors.status_stats``, which counts replies and reposts only where the viewer may
+see them, so a number on a card never reveals a hidden post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from directory.models import Employee, OrgUnit, Rank
+from policy import Viewer
+from posts.models import Audience, MediaAttachment, Poll, Post
+from posts.selectors import PostStats, poll_own_votes, status_stats
+
+NO_STATS = PostStats(0, 0, 0, False, False, False)
+
+
+def avatar_url(employee: Employee) -> str:
+    if employee.photo:
+        return str(employee.photo.url)
+    # Same address the API gives (api.avatars): the name is in the version, so new initials show.
+    version = hashlib.blake2b(
+        f"{employee.family_name}|{employee.given_name}|{employee.name_latin}".encode(), digest_size=4
+    ).hexdigest()
+    return f"/avatars/{employee.pk}/initials.png?v={version}"
+
+
+@dataclass
+class Person:
+    employee: Employee
+    unit: OrgUnit | None
+    rank_name: str
+
+    @property
+    def pk(self) -> int:
+        return int(self.employee.pk)
+
+    @property
+    def name(self) -> str:
+        return self.employee.display_name or self.employee.username
+
+    @property
+    def username(self) -> str:
+        return self.employee.username
+
+    @property
+    def avatar(self) -> str:
+        return avatar_url(self.employee)
+
+
+@dataclass
+class PollView:
+    poll: Poll
+    options: list[Any]
+    own_votes: list[int]
+    expired: bool
+
+    @property
+    def show_results(self) -> bool:
+        return self.expired or bool(self.own_votes)
+
+
+@dataclass
+class Card:
+    """One post on a page. For a repost, ``post`` is the original and ``reposted_by`` who shared it."""
+
+    entry: Post
+    post: Post
+    author: Person
+    stats: PostStats
+    media: list[MediaAttachment] = field(default_factory=list)
+    poll: PollView | None = None
+    reposted_by: Person | None = None
+    audience_unit: OrgUnit | None = None
+    in_reply_to: Person | None = None
+
+    @property
+    def id(self) -> int:
+        return int(self.entry.pk)
+
+    @property
+    def audience(self) -> str:
+        return str(self.post.audience)
+
+    @property
+    def is_company(self) -> bool:
+        return self.post.audience == Audience.COMPANY
+
+
+class People:
+    """Employees with their unit and rank names, loaded once per page."""
+
+    def __init__(self) -> None:
+        self._ranks: dict[int, str] | None = None
+        self._units: dict[int, OrgUnit] = {}
+
+    @property
+    def ranks(self) -> dict[int, str]:
+        if self._ranks is None:
+            self._ranks = dict(Rank.objects.values_list("level", "name"))
+        return self._ranks
+
+    def load_units(self, ids: set[int]) -> None:
+        missing = {i for i in ids if i not in self._units}
+        if missing:
+            self._units.update({u.pk: u for u in OrgUnit.objects.filter(pk__in=missing)})
+
+    def person(self, employee: Employee) -> Person:
+        unit = self._units.get(employee.unit_id) if employee.unit_id else None
+        return Person(employee=employee, unit=unit, rank_name=self.ranks.get(employee.rank_level, ""))
+
+    def people(self, employees: list[Employee]) -> list[Person]:
+        self.load_units({e.unit_id for e in employees if e.unit_id})
+        return [self.person(e) for e in employees]
+
+
+def build(viewer: Viewer, entries: list[Post], people: People | None = None) -> list[Card]:
+    """Cards for ``entries`` (posts the selectors returned), in order. Six queries or fewer in all."""
+    if not entries:
+        return []
+    people = people or People()
+    originals: dict[int, Post] = {}
+    for entry in entries:
+        original = entry.reblog_of if entry.reblog_of_id else entry
+        assert original is not None
+        originals[original.pk] = original
+    posts = list(originals.values())
+    authors: dict[int, Employee] = {}
+    for entry in entries:
+        authors[entry.author_id] = entry.author
+    for post in posts:
+        authors[post.author_id] = post.author
+    reply_to_ids = {p.in_reply_to_account_id for p in posts if p.in_reply_to_account_id}
+    missing = reply_to_ids - authors.keys()
+    if missing:
+        authors.update({e.pk: e for e in Employee.objects.filter(pk__in=missing)})
+    people.load_units(
+        {e.unit_id for e in authors.values() if e.unit_id} | {p.unit_id for p in posts if p.unit_id}
+    )
+    stats = status_stats(viewer, originals.keys())
+    media: dict[int, list[MediaAttachment]] = defaultdict(list)
+    for item in MediaAttachment.objects.filter(post_id__in=list(originals)).order_by("position"):
+        media[item.post_id].append(item)  # type: ignore[index]
+    polls = {
+        p.post_id: p for p in Poll.objects.filter(post_id__in=list(originals)).prefetch_related("options")
+    }
+    votes = poll_own_votes(viewer, [p.pk for p in polls.values()]) if polls else {}
+    from django.utils import timezone
+
+    now = timezone.now()
+    cards = []
+    for entry in entries:
+        post = originals[entry.reblog_of_id or entry.pk]
+        poll = polls.get(post.pk)
+        cards.append(
+            Card(
+                entry=entry,
+                post=post,
+                author=people.person(authors[post.author_id]),
+                stats=stats.get(post.pk, NO_STATS),
+                media=media.get(post.pk, []),
+                poll=PollView(
+                    poll=poll,
+                    options=list(poll.options.all()),
+                    own_votes=votes.get(poll.pk, []),
+                    expired=poll.expires_at <= now,
+                )
+                if poll
+                else None,
+                reposted_by=people.person(authors[entry.author_id]) if entry.reblog_of_id else None,
+                audience_unit=people._units.get(post.unit_id) if post.unit_id else None,
+                in_reply_to=people.person(authors[post.in_reply_to_account_id])
+                if post.in_reply_to_account_id in authors
+                else None,
+            )
+        )
+    return cards

@@ -1,0 +1,81 @@
+"""The web app's response policy: the employee's language, and a strict Content-Security-Policy.
+
+One middleware, placed after authentication (it needs ``request.user``), for two reasons that share
+its position: the language is the employee's own (``Employee.locale``), else the company's, never
+the browser's guess; and every HTML page forbids inline script, framing and foreign origins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+SUPPORTED = {"ko", "en"}
+
+# No 'unsafe-inline' anywhere: pages load their behaviour from /static/ only, and style attributes
+# are not used. img-src allows blob: for the composer's local previews of chosen photos.
+_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "media-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+# OAuth consent posts a form whose answer redirects to the app's own redirect URI (another origin or
+# a custom scheme); form-action would make browsers block that redirect, so it is left off there.
+_FORM_ACTION = "; form-action 'self'"
+
+
+def content_security_policy(path: str) -> str:
+    return _CSP if path.startswith("/oauth/") else _CSP + _FORM_ACTION
+
+
+def preferred_language(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    own = getattr(user, "locale", "") if user is not None and user.is_authenticated else ""
+    if own in SUPPORTED:
+        return own
+    return company_language(request)
+
+
+def company_language(request: HttpRequest) -> str:
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
+        return translation.get_language() or "ko"
+    from directory.models import CompanySettings
+
+    # The company's setting (editable by its admins) wins over the locale it was onboarded with.
+    locale = CompanySettings.objects.filter(pk=1).values_list("locale", flat=True).first()
+    if locale in SUPPORTED:
+        return str(locale)
+    fallback = getattr(tenant, "locale", "")
+    return fallback if fallback in SUPPORTED else "ko"
+
+
+class WebMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(request, "tenant", None) is not None and not request.path.startswith("/api/"):
+            language = preferred_language(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.setdefault("Content-Security-Policy", content_security_policy(request.path))
+            response.setdefault("X-Frame-Options", "DENY")
+            response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+            response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response

@@ -1,0 +1,76 @@
+"""Small template helpers of the web app: localised numbers and times, the unread badge."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A count with the locale's digit grouping (1,234)."""
+    try:
+        return str(formats.number_format(int(value), force_grouping=True))
+    except (TypeError, ValueError):
+        return ""
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """ "3분" / "3m" for recent times, the localised date for older ones."""
+    if value is None:
+        return ""
+    delta = timezone.now() - value
+    if delta < timedelta(minutes=1):
+        return _("just now")
+    if delta < timedelta(hours=1):
+        minutes = int(delta.total_seconds() // 60)
+        return ngettext("%(n)d minute ago", "%(n)d minutes ago", minutes) % {"n": minutes}
+    if delta < timedelta(days=1):
+        hours = int(delta.total_seconds() // 3600)
+        return ngettext("%(n)d hour ago", "%(n)d hours ago", hours) % {"n": hours}
+    local = timezone.localtime(value)
+    if local.year == timezone.localtime().year:
+        return str(formats.date_format(local, "MONTH_DAY_FORMAT"))
+    return str(formats.date_format(local, "DATE_FORMAT"))
+
+
+@register.filter
+def full_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return str(formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"))
+
+
+# Mentions and hashtags are stored as absolute links to the tenant's canonical address (Mastodon apps
+# need that); in the web app they stay on the host the employee is using.
+_OWN_LINK = re.compile(r'href="https?://[^/"]+(/(?:tags/|@)[^"]*)" class="(u-url mention|mention hashtag)"')
+
+
+@register.filter
+def post_html(card: Any) -> SafeString:
+    # content_html is rendered once at write time by posts.text.render and passed through nh3's
+    # allow-list (p, br, a, span; http/https links only): it is the one piece of stored HTML we show.
+    return mark_safe(_OWN_LINK.sub(r'href="\1" class="\2"', card.post.content_html))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def unread_count(context: template.Context) -> int:
+    request = context.get("request")
+    if request is None or not getattr(request.user, "is_authenticated", False):
+        return 0
+    if "unread" in context:
+        return int(context["unread"])
+    from frontend.selectors import unread_notifications
+    from policy import Viewer
+
+    return unread_notifications(Viewer.of(request.user))
