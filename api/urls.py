@@ -25,6 +25,7 @@ from api.mastodon import (
     search,
     statuses,
     timelines,
+    trends,
 )
 from api.oauth import views as oauth
 
@@ -146,8 +147,8 @@ urlpatterns = [
     route("api/v2/search", _view(search.SearchV2), "search"),
     route("api/v1/filters", _view(instance.FiltersV1), "filters-v1"),
     route("api/v2/filters", _view(instance.FiltersV2), "filters"),
-    route("api/v1/trends/tags", _view(instance.TrendsTags), "trends-tags"),
-    route("api/v1/trends", _view(instance.TrendsTags), "trends"),
+    route("api/v1/trends/tags", _view(trends.TrendsTags), "trends-tags"),
+    route("api/v1/trends", _view(trends.TrendsTags), "trends"),
     # instance
     route("api/v1/instance", _view(instance.InstanceV1), "instance-v1"),
     route("api/v2/instance", _view(instance.InstanceV2), "instance"),

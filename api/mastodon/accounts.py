@@ -12,6 +12,7 @@ from api.base import MastodonView, Unprocessable, flag, id_list, json_response
 from api.entities import Entities
 from api.paging import paged_result
 from directory.services import MAX_PHOTO_BYTES, employee_update_profile
+from search import selectors as search_selectors
 
 
 def _int(value: Any, default: int, *, maximum: int) -> int:
@@ -212,7 +213,7 @@ class Search(MastodonView):
 
     def get(self, request: Request) -> HttpResponse:
         q = request.query_params
-        found = selectors.account_search(
+        found = search_selectors.account_search(
             self.viewer,
             q.get("q", ""),
             limit=_int(q.get("limit"), 40, maximum=80) or 40,

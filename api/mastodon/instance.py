@@ -149,14 +149,3 @@ class FiltersV1(MastodonView):
 
 class FiltersV2(FiltersV1):
     pass
-
-
-class TrendsTags(MastodonView):
-    """Minimal valid answer until issue 8's trends."""
-
-    scopes = {"GET": ""}
-    public = frozenset({"GET"})
-    user_required = False
-
-    def get(self, request: Request) -> HttpResponse:
-        return json_response([])

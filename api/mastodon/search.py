@@ -1,13 +1,41 @@
-"""``/api/v2/search``: accounts by name for now; statuses and hashtags arrive with issue 8's search."""
+"""``/api/v2/search``: people, posts and hashtags (search.selectors; only what the viewer may see)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from api import selectors
-from api.base import MastodonView, flag, json_response
+from api.base import MastodonView, Unprocessable, flag, json_response
 from api.entities import Entities
+from search import selectors
+from search.selectors import TagResult
+
+TYPES = {"accounts", "statuses", "hashtags"}
+MAX_OFFSET = 10_000
+
+
+def _int(value: Any, name: str, *, default: int, low: int, high: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return max(low, min(int(value), high))
+    except (TypeError, ValueError):
+        raise Unprocessable(f"{name} must be a number") from None
+
+
+def tags_entities(entities: Entities, tags: list[TagResult]) -> list[dict[str, Any]]:
+    """Mastodon's Tag with its ``history``: newest day first, every number a string."""
+    out = []
+    for tag in tags:
+        data = entities.tag(tag.name, tag.display_name)
+        data["history"] = [
+            {"day": str(int(day.timestamp())), "uses": str(uses), "accounts": str(accounts)}
+            for day, uses, accounts in tag.history
+        ]
+        out.append(data)
+    return out
 
 
 class SearchV2(MastodonView):
@@ -16,16 +44,28 @@ class SearchV2(MastodonView):
     def get(self, request: Request) -> HttpResponse:
         q = request.query_params
         kind = q.get("type") or ""
-        accounts = []
-        if kind in {"", "accounts"}:
-            try:
-                limit = max(1, min(int(q.get("limit") or 20), 40))
-                offset = max(0, int(q.get("offset") or 0))
-            except ValueError:
-                limit, offset = 20, 0
+        if kind and kind not in TYPES:
+            raise Unprocessable("type must be accounts, statuses or hashtags")
+        text = (q.get("q") or "").strip()
+        page = self.page(default=20, maximum=40)
+        offset = _int(q.get("offset"), "offset", default=0, low=0, high=MAX_OFFSET)
+        account_id = _int(q.get("account_id"), "account_id", default=0, low=0, high=2**63 - 1) or None
+        entities = Entities(request, self.viewer)
+        accounts: list[Any] = []
+        statuses: list[Any] = []
+        hashtags: list[TagResult] = []
+        if text and kind in {"", "accounts"}:
             accounts = selectors.account_search(
-                self.viewer, q.get("q", ""), limit=limit, offset=offset, following=flag(q.get("following"))
+                self.viewer, text, limit=page.limit, offset=offset, following=flag(q.get("following"))
             )
+        if text and kind in {"", "statuses"}:
+            statuses = selectors.status_search(self.viewer, text, page, offset=offset, account_id=account_id)
+        if text and kind in {"", "hashtags"}:
+            hashtags = selectors.hashtag_search(self.viewer, text, limit=page.limit, offset=offset)
         return json_response(
-            {"accounts": Entities(request, self.viewer).accounts(accounts), "statuses": [], "hashtags": []}
+            {
+                "accounts": entities.accounts(accounts),
+                "statuses": entities.statuses(statuses),
+                "hashtags": tags_entities(entities, hashtags),
+            }
         )

@@ -120,6 +120,7 @@ def employee_create(
     )
     employee.full_clean(exclude=["password", "photo"])
     employee.save()
+    _person_changed(employee.pk)
     if follow_unit:
         # A newcomer's home timeline starts with their own team's conversation (a tenant setting).
         from social.services import follow_own_unit
@@ -353,7 +354,15 @@ def employee_update(*, employee: Employee, **fields: object) -> Employee:
         update_fields.append("display_name")
     employee.full_clean(exclude=["password", "photo"], validate_unique=True)
     employee.save(update_fields=update_fields)
+    _person_changed(employee.pk)
     return employee
+
+
+def _person_changed(employee_id: int) -> None:
+    # People search refreshes the name's Latin spellings after commit (search sits above directory).
+    from search.services import person_changed
+
+    person_changed(employee_id)
 
 
 def _end_sessions(employee_id: int) -> int:

@@ -487,6 +487,7 @@ def _post_create(
             raise _KeyTaken from None
     _call_later("timelines.services", "post_published", post.pk)
     _call_later("notifications.services", "notify_post_created", post.pk)
+    _call_later("search.services", "post_index", post.pk)
     _call_later("streaming.publish", "post_created", post.pk)
     return post
 
@@ -583,6 +584,7 @@ def post_edit(
     _version(post, at=now).save()
     _call_later("notifications.services", "notify_post_edited", post.pk)
     _call_later("streaming.publish", "post_updated", post.pk)
+    _call_later("search.services", "post_index", post.pk)
     if {e.pk for e in draft.mentioned} - previously_mentioned:
         # Someone newly mentioned hears about it (the notification service skips the others).
         _call_later("notifications.services", "notify_post_created", post.pk)
@@ -606,6 +608,7 @@ def post_delete(*, post: Post, actor: Employee) -> None:
         for reblog_id, reblogger_id in reblogs:
             _call_later("timelines.services", "post_deleted", reblog_id, reblogger_id)
         _call_later("timelines.services", "post_deleted", post_id, author_id)
+        _call_later("search.services", "post_index", post_id)
     post.pk = post_id
 
 

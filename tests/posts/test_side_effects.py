@@ -22,6 +22,8 @@ def test_a_new_post_is_announced_after_commit(org: Org, django_capture_on_commit
     assert _receivers(callbacks) == [
         "timelines.services.post_published",
         "notifications.services.notify_post_created",
+        "search.services.post_index",
+        "streaming.publish.post_created",
     ]
 
 
@@ -42,14 +44,17 @@ def test_likes_reposts_and_edits_are_announced(org: Org, django_capture_on_commi
         "notifications.services.notify_favourite",
         "timelines.services.post_published",
         "notifications.services.notify_reblog",
+        "streaming.publish.post_created",
         "notifications.services.notify_post_edited",
+        "streaming.publish.post_updated",
+        "search.services.post_index",
     ]
 
 
 def test_a_short_poll_gets_its_own_expiry_task(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks() as callbacks:
         post_create(author=org.kim, text="quick vote", poll=PollSpec(options=["a", "b"], expires_in=300))
-    assert len(callbacks) == 3
+    assert len(callbacks) == 5
     with django_capture_on_commit_callbacks() as callbacks:
         post_create(author=org.kim, text="long vote", poll=PollSpec(options=["a", "b"], expires_in=86400))
-    assert len(callbacks) == 2  # left to the periodic sweep
+    assert len(callbacks) == 4  # left to the periodic sweep

@@ -1,0 +1,27 @@
+"""``/api/v1/trends/tags``: hashtags rising in the last 24 hours (search.selectors.trending_tags)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from rest_framework.request import Request
+
+from api.base import MastodonView, json_response
+from api.entities import Entities
+from api.mastodon.search import MAX_OFFSET, _int, tags_entities
+from search.selectors import trending_tags
+
+
+class TrendsTags(MastodonView):
+    """Public in Mastodon, so apps ask without a token; here an anonymous caller gets an empty list,
+    because every tag is counted from posts the caller may see."""
+
+    scopes = {"GET": ""}
+    public = frozenset({"GET"})
+    user_required = False
+
+    def get(self, request: Request) -> HttpResponse:
+        q = request.query_params
+        limit = _int(q.get("limit"), "limit", default=10, low=1, high=20)
+        offset = _int(q.get("offset"), "offset", default=0, low=0, high=MAX_OFFSET)
+        tags = trending_tags(self.viewer, limit=limit, offset=offset)
+        return json_response(tags_entities(Entities(request, self.viewer), tags))
