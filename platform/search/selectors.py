@@ -421,3 +421,9 @@ def account_search(
         ),
     )
     return list(people.order_by("-exact", "-prefix", "display_name", "username")[offset : offset + limit])
+
+
+def post_search(viewer: Viewer, query: str, *, limit: int = 20) -> list[Post]:
+    """The newest ``limit`` posts the viewer may see containing every word of ``query`` (the web UI's
+    search page; the API pages with status_search)."""
+    return status_search(viewer, query, Page(limit=max(1, min(limit, 40))))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from common import snowflake
 from directory.models import Employee
 from directory.romanize import contains_hangul, romanize_name
 from policy import dangerously_all_posts
@@ -86,12 +88,12 @@ def _post_index(post_id: int) -> None:
         _adjust_frequencies(cursor, changes)
 
 
-def _missing_ids(batch: int) -> Iterator[list[int]]:
+def _missing_ids(batch: int, since_id: int) -> Iterator[list[int]]:
     """Ids of original posts without a document, newest first, in batches."""
     has_doc = Exists(PostDocument.objects.filter(post_id=OuterRef("pk")))
     ids = (
         dangerously_all_posts()
-        .filter(reblog_of__isnull=True)
+        .filter(reblog_of__isnull=True, pk__gte=since_id)
         .exclude(has_doc)
         .order_by("-pk")
         .values_list("pk", flat=True)
@@ -106,19 +108,21 @@ def _missing_ids(batch: int) -> Iterator[list[int]]:
         yield chunk
 
 
-def index_missing(*, batch: int = 2000) -> int:
-    """Index every original post that has no document yet (lost after-commit calls, a new tenant
-    restored from a dump). Returns how many were indexed."""
+def index_missing(*, since: datetime | None = None, batch: int = 2000) -> int:
+    """Index every original post (since ``since``, or ever) that has no document yet — lost
+    after-commit calls — and drop documents whose post is gone. Returns how many rows it fixed."""
+    since_id = snowflake.lower_bound(since) if since is not None else 0
     done = 0
-    for chunk in _missing_ids(batch):
+    for chunk in _missing_ids(batch, since_id):
         for pk in chunk:
             _post_index(pk)
         done += len(chunk)
     with connection.cursor() as cursor:
         # Rows whose post is gone (deleted while its after-commit call was lost).
         cursor.execute(
-            "SELECT d.post_id FROM search_postdocument d WHERE NOT EXISTS "
-            "(SELECT 1 FROM posts_post p WHERE p.id = d.post_id)"
+            "SELECT d.post_id FROM search_postdocument d WHERE d.post_id >= %s AND NOT EXISTS "
+            "(SELECT 1 FROM posts_post p WHERE p.id = d.post_id)",
+            [since_id],
         )
         orphans = [r[0] for r in cursor.fetchall()]
     for pk in orphans:
