@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from billing.models import BillingAccount, BillingStatus
+from common.tenancy import current_schema
 from tenants.models import Tenant
 
 # Every feature a plan can list (billing/migrations seed the plans with these).
@@ -52,12 +53,12 @@ def _tenant(tenant: Tenant | None) -> Tenant | None:
     if tenant is not None:
         return tenant
     current = getattr(connection, "tenant", None)
-    if current is None or connection.schema_name == get_public_schema_name():
+    if current is None or current_schema() == get_public_schema_name():
         return None
     if isinstance(current, Tenant):
         return current
     # schema_context() installs a stand-in without the row; find the real tenant by its schema.
-    return Tenant.objects.filter(schema_name=connection.schema_name).first()
+    return Tenant.objects.filter(schema_name=current_schema()).first()
 
 
 def billing_state(tenant: Tenant | None = None, *, now: datetime | None = None) -> BillingState | None:

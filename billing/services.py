@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import schema_context
 
 from billing import gateway
 from billing.models import (
@@ -480,10 +480,6 @@ def lifecycle_sweep(*, now: datetime | None = None) -> int:
             _save(account, before, SYSTEM, reason=reason)
             moved += 1
     return moved
-
-
-def in_public_schema() -> bool:
-    return connection.schema_name == get_public_schema_name()
 
 
 # -- Stripe-hosted pages (only against Stripe itself) ----------------------------------------------

@@ -10,14 +10,14 @@ from functools import cache
 import redis
 from celery import shared_task
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from billing import gateway, services, webhooks
 from billing.models import StripeEvent
 from common.tasks import PublicTask
-from common.tenancy import require_tenant_schema
+from common.tenancy import current_schema, require_tenant_schema
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def seats_changed() -> None:
     """Call inside the write that added, deactivated or reactivated employees: once it commits, one
     seat sync runs for the tenant after ``BILLING_SEAT_SYNC_DELAY`` seconds, however many people
     changed in between (an HR import of 300 people is one Stripe call)."""
-    schema = connection.schema_name
+    schema = current_schema()
     if schema == get_public_schema_name():
         return
     transaction.on_commit(lambda: seats_sync_soon(schema))

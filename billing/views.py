@@ -12,6 +12,7 @@ from rest_framework.request import Request
 
 from api.base import Forbidden, MastodonView, Unprocessable, error, json_response
 from billing import gateway, selectors, services, webhooks
+from tenants.models import Tenant
 
 
 @csrf_exempt
@@ -24,6 +25,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except gateway.BadSignature:
         return JsonResponse({"error": "Invalid signature"}, status=400)
     return JsonResponse({"received": row.event_id, "duplicate": not created})
+
+
+def _tenant() -> Tenant:
+    return connection.tenant  # type: ignore[attr-defined]  # set by the host middleware
 
 
 class _AdminBillingView(MastodonView):
@@ -45,7 +50,7 @@ class _AdminBillingView(MastodonView):
         return services.Actor.admin(self.employee, ip=self.request.META.get("REMOTE_ADDR"))
 
     def overview(self, *, status: int = 200) -> HttpResponse:
-        return json_response(selectors.billing_overview(self.viewer, tenant=connection.tenant), status=status)
+        return json_response(selectors.billing_overview(self.viewer, tenant=_tenant()), status=status)
 
 
 class BillingView(_AdminBillingView):
@@ -65,12 +70,12 @@ class SubscriptionView(_AdminBillingView):
             raise Unprocessable("plan is required")
         payment_method = str(data.get("payment_method") or "").strip() or None
         services.subscription_start_or_change(
-            tenant=connection.tenant, plan_code=plan, payment_method=payment_method, actor=self.actor()
+            tenant=_tenant(), plan_code=plan, payment_method=payment_method, actor=self.actor()
         )
         return self.overview()
 
     def delete(self, request: Request) -> HttpResponse:
-        services.subscription_cancel(tenant=connection.tenant, actor=self.actor())
+        services.subscription_cancel(tenant=_tenant(), actor=self.actor())
         return self.overview()
 
 
@@ -79,23 +84,23 @@ class HostedPageView(_AdminBillingView):
     overview says whether); a compatible server has neither, so they answer 404 there."""
 
     scopes: ClassVar[dict[str, str]] = {"POST": "admin:write"}
-    page: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
 
     def post(self, request: Request) -> HttpResponse:
         if not gateway.hosted_pages_available():
             return error("Hosted billing pages are not available on this server", 404)
         back = f"{request.scheme}://{request.get_host()}/admin-console/"
-        if self.page == "portal":
-            url = services.portal_url(tenant=connection.tenant, return_url=back)
+        if self.kind == "portal":
+            url = services.portal_url(tenant=_tenant(), return_url=back)
         else:
             plan = str(self.data().get("plan") or "").strip()
-            url = services.checkout_url(tenant=connection.tenant, plan_code=plan, back_url=back)
+            url = services.checkout_url(tenant=_tenant(), plan_code=plan, back_url=back)
         return json_response({"url": url})
 
 
 class CheckoutView(HostedPageView):
-    page = "checkout"
+    kind = "checkout"
 
 
 class PortalView(HostedPageView):
-    page = "portal"
+    kind = "portal"

@@ -145,3 +145,9 @@ def test_an_ended_trial_stops_posting_but_not_billing(admin_api: Api, acme: Tena
 def test_every_feature_is_on_some_purchasable_plan(feature: str, admin_api: Api) -> None:
     plans = admin_api.get(BILLING).json()["plans"]
     assert any(feature in p["features"] for p in plans)
+
+
+def test_checkout_and_portal_are_not_offered_against_a_stripe_compatible_server(admin_api: Api) -> None:
+    for page in ("checkout", "portal"):
+        response = admin_api.post(f"{BILLING}/{page}", {"plan": "standard"}, json=True)
+        assert response.status_code == 404 and "not available" in response.json()["error"]
