@@ -1,6 +1,24 @@
-"""The tenant admin console (issue 4): routes filled in by the admin-console work."""
+"""The tenant admin console (issue 4), at /admin-console/. Every page is admin-only and CSRF-protected."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from frontend.console import views
 
 app_name = "console"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("org/", views.org, name="org"),
+    path("org/<int:unit_id>/", views.org_unit, name="org-unit"),
+    path("ranks/", views.ranks, name="ranks"),
+    path("employees/", views.employees, name="employees"),
+    path("employees/new/", views.employee_new, name="employee-new"),
+    path("employees/<int:employee_id>/", views.employee_edit, name="employee"),
+    path("employees/<int:employee_id>/active/", views.employee_active, name="employee-active"),
+    path("import/", views.directory_import, name="import"),
+    path("policy/", views.policy_page, name="policy"),
+    path("moderation/", views.moderation_page, name="moderation"),
+    path("moderation/<int:report_id>/", views.report_action, name="report-action"),
+    path("audit/", views.audit, name="audit"),
+    path("settings/", views.tenant_settings, name="settings"),
+    path("view-as/", views.view_as, name="view-as"),
+]
