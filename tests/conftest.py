@@ -17,6 +17,7 @@ from django.test import Client
 from django_redis import get_redis_connection
 from django_tenants.utils import tenant_context
 
+from policy import tenant_rules
 from tenants.models import Tenant
 
 ACME_HOST = "acme.localhost"
@@ -86,6 +87,8 @@ def acme(db) -> Iterator[Tenant]:  # type: ignore[no-untyped-def]
     """The main test tenant, with the connection switched into its schema."""
     tenant = Tenant.objects.get(slug="acme")
     with tenant_context(tenant):
+        # Between requests the tenant's rules are cached, as in production (query counts assume it).
+        tenant_rules()
         yield tenant
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connection
 
 CACHE_KEY = "policy:rules:v1"
 CACHE_SECONDS = 24 * 3600
@@ -84,11 +83,9 @@ def _load() -> TenantRules:
 def tenant_rules() -> TenantRules:
     """The current tenant's rules (the cache key carries the schema, see settings.services.CACHES).
 
-    Inside a transaction the rules are read without the cache: that transaction may have changed them
-    and may still roll back, and only committed rules may be cached.
+    ``tenant_policy_update`` drops the entry when it writes and again after its commit. It never reads
+    the rules itself, so no transaction that may still roll back puts uncommitted rules here.
     """
-    if connection.in_atomic_block:
-        return _load()
     rules = cache.get(CACHE_KEY)
     if rules is None:
         rules = _load()
