@@ -266,8 +266,16 @@ def tenant_policy_update(*, data: PolicyInput) -> PolicyInput:
 
     Raises ValidationError listing every problem; nothing is saved then.
     """
+    from billing.entitlements import tenant_has
     from policy.rules import invalidate
 
+    # Turning rules on needs a plan that includes them; clearing them is always allowed. Rules already
+    # in force stay enforced after a downgrade: a barrier never lapses silently.
+    wants_rules = bool(data.barriers or data.contact_rules or data.company_post_min_rank is not None)
+    if wants_rules and not tenant_has("hierarchy_rules"):
+        raise ValidationError(
+            "Hierarchy rules (barriers, contact rules, company-post rank) need the Enterprise plan."
+        )
     levels = set(Rank.objects.values_list("level", flat=True))
     unit_ids = set(OrgUnit.objects.values_list("id", flat=True))
     errors = _policy_errors(data, levels, unit_ids)

@@ -186,3 +186,25 @@ def test_policy_validation_names_every_problem_and_saves_nothing(acme, people: P
         _policy(default_audience="everyone", company_post_min_rank=42, barriers=(((people.sales.pk,), ()),))
     messages = " ".join(raised.value.messages)
     assert "default_audience" in messages and "42" in messages and "both sides" in messages
+
+
+def test_turning_rules_on_needs_a_plan_that_includes_them_but_rules_in_force_stay(
+    acme, api_as: Callable[..., Api], people: People
+) -> None:
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from billing.services import account_comp
+    from tenants.models import Tenant
+
+    _policy(barriers=(((people.sales.pk,), (people.lab.pk,)),))
+    tenant = Tenant.objects.get(slug="acme")
+    account_comp(tenant=tenant, plan_code="standard", note="test", operator="ops")
+    connection.set_tenant(tenant)
+    with pytest.raises(ValidationError, match="Enterprise"):
+        _policy(contact_rules=((9, 5),))
+    # The barrier set before the downgrade still holds, and clearing rules is always allowed.
+    post = _post(api_as(people.kim), "영업 비밀").json()
+    assert api_as(people.choi).get(f"/api/v1/statuses/{post['id']}").status_code == 404
+    _policy()
+    assert api_as(people.choi).get(f"/api/v1/statuses/{post['id']}").status_code == 200
