@@ -33,6 +33,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ is first on sys.path, and bench/timelines.py would shadow the timelines app.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 OUT = ROOT / "bench" / "out"
 SLUG = "streambench"
 HOST = f"{SLUG}.localhost"
@@ -187,6 +189,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from posts.models import Audience
     from posts.services import post_create
+    from streaming import publish as streaming_publish
 
     tenant, tokens, author = prepare(args.streams)
     connection.set_schema_to_public()
@@ -224,6 +227,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(3)  # let the re-check and allocator settle
         loaded = rss_kib(server.pid)
         sent: dict[str, float] = {}
+        published: dict[str, float] = {}
+        send = streaming_publish._send
+
+        def timed_send(message: dict[str, Any], **kwargs: Any) -> None:
+            # When the event leaves for Redis: splits the delay into writing + rendering and delivery.
+            published[str(message.get("id"))] = time.time()
+            send(message, **kwargs)
+
+        streaming_publish._send = timed_send  # type: ignore[assignment]
         with tenant_context(tenant):
             for i in range(args.posts):
                 t0 = time.time()
@@ -249,6 +261,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 except subprocess.TimeoutExpired:
                     proc.kill()
     delays = [(t - sent[pid]) * 1000 for pid, times in received.items() if pid in sent for t in times]
+    fanout = [(t - published[p]) * 1000 for p, times in received.items() if p in published for t in times]
+    publish_ms = [(published[pid] - sent[pid]) * 1000 for pid in sent if pid in published]
     expected = (opened - 1) * len(sent)
     per_post_p50 = [
         statistics.median([(t - sent[pid]) * 1000 for t in received.get(pid, [])])
@@ -269,6 +283,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "p90_ms": round(percentile(delays, 90), 1) if delays else None,
         "p99_ms": round(percentile(delays, 99), 1) if delays else None,
         "max_ms": round(max(delays), 1) if delays else None,
+        "write_render_publish_p50_ms": round(statistics.median(publish_ms), 1) if publish_ms else None,
+        "publish_to_delivery_p50_ms": round(percentile(fanout, 50), 1) if fanout else None,
+        "publish_to_delivery_p99_ms": round(percentile(fanout, 99), 1) if fanout else None,
         "per_post_p50_ms_range": [round(min(per_post_p50), 1), round(max(per_post_p50), 1)]
         if per_post_p50
         else None,

@@ -41,11 +41,12 @@ class Stream(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         now = time.time()
         if not self.opened.done():
-            if b" 200 " in data[:16] and b":)" in data:
-                self.opened.set_result(None)
-            elif b"HTTP/1.1" in data[:8]:
+            # The status line and the ":)" that says the stream is subscribed may come in separate reads.
+            if data.startswith(b"HTTP/1.1") and not data.startswith(b"HTTP/1.1 200 "):
                 self.opened.set_exception(RuntimeError(data[:200].decode(errors="replace")))
                 return
+            if b":)" in data:
+                self.opened.set_result(None)
         for match in ID.finditer(data):
             received[match.group(1).decode()].append(now)
 

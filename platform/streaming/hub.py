@@ -90,10 +90,12 @@ class Connection:
     own task writes them out, so a slow socket never holds up the fan-out."""
 
     __slots__ = (
+        "_busy",
         "_pending",
         "_pending_bytes",
         "_waiter",
         "closed",
+        "direct",
         "principal",
         "schema",
         "subs",
@@ -109,9 +111,14 @@ class Connection:
         self._pending: list[Any] | None = None
         self._pending_bytes = 0
         self._waiter: asyncio.Future[None] | None = None
+        # Writes without waking the connection's task when the socket can take them now (see app.py).
+        self.direct: Callable[[bytes], bool] | None = None
+        self._busy = False
 
     def push(self, item: bytes | str) -> None:
         if self.closed:
+            return
+        if self.direct is not None and self._pending is None and not self._busy and self.direct(item):  # type: ignore[arg-type]
             return
         if self._pending is None:
             self._pending = [item]
@@ -144,7 +151,12 @@ class Connection:
         if self.closed:
             return None
         batch, self._pending, self._pending_bytes = self._pending, None, 0
+        # Until the writer is back here, later items queue behind this batch (order is kept).
+        self._busy = True
         return batch
+
+    def written(self) -> None:
+        self._busy = False
 
 
 @dataclass

@@ -204,10 +204,10 @@ class SSEClient:
         finally:
             self.closed.set()
 
-    def next(self, timeout: float = 1.0) -> Event:
+    def next(self, timeout: float = 5.0) -> Event:
         return self.events.get(timeout=timeout)
 
-    def until(self, predicate: Any, timeout: float = 2.0) -> tuple[Event, list[Event]]:
+    def until(self, predicate: Any, timeout: float = 5.0) -> tuple[Event, list[Event]]:
         """The first event matching ``predicate`` and every event before it."""
         seen: list[Event] = []
         deadline = time.monotonic() + timeout
