@@ -18,7 +18,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Count, Max
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from rest_framework.request import Request
 
@@ -33,7 +35,7 @@ from posts.models import (
     Post,
     PostHashtag,
 )
-from social.models import Follow
+from social.models import AccountStats
 
 DEFAULT_HEADER = "/static/frontend/header.png"
 
@@ -69,21 +71,55 @@ def _plain_note(bio: str) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
+def account_rows(ids: Iterable[int]) -> QuerySet[Employee]:
+    """Employees with all an Account shows, in one query: the unit joined, the stored counts
+    (``social.AccountStats``, kept by the database) and the rank's name."""
+    rank_name = Rank.objects.filter(level=OuterRef("rank_level")).values("name")[:1]
+    return (
+        Employee.objects.filter(pk__in=list(ids))
+        .select_related("unit", "stats")
+        .annotate(rank_name=Subquery(rank_name))
+    )
+
+
+def _preloaded_authors(posts: list[Post]) -> dict[int, Employee]:
+    """Authors a selector already loaded with everything an Account needs (timelines.selectors'
+    ``RELATED`` and rank-name annotations), so they cost no query here."""
+    found: dict[int, Employee] = {}
+    for p in posts:
+        original = p.reblog_of if p.reblog_of_id is not None and Post.reblog_of.is_cached(p) else None  # type: ignore[attr-defined]
+        for post, annotation in ((p, "author_rank_name"), (original, "reblog_author_rank_name")):
+            if post is None or not hasattr(p, annotation) or not Post.author.is_cached(post):  # type: ignore[attr-defined]
+                continue
+            author = post.author
+            if Employee.unit.is_cached(author) and Employee.stats.is_cached(author):  # type: ignore[attr-defined]
+                author.rank_name = getattr(p, annotation)  # type: ignore[attr-defined]
+                found[author.pk] = author
+    return found
+
+
+def _json_items(values: list[Any] | None) -> list[dict[str, Any]]:
+    """An array of JSON objects from PostgreSQL, whether the driver decoded its items or not."""
+    import orjson
+
+    return [v if isinstance(v, dict) else orjson.loads(v) for v in values or ()]
+
+
+def _stats_of(employee: Employee) -> AccountStats | None:
+    try:
+        return employee.stats  # type: ignore[no-any-return]
+    except AccountStats.DoesNotExist:
+        return None
+
+
 class Entities:
     def __init__(self, request: Request, viewer: Viewer) -> None:
         self.request = request
         self.viewer = viewer
         self.base = f"{request.scheme}://{request.get_host()}"
-        self._rank_names: dict[int, str] | None = None
         self._accounts: dict[int, dict[str, Any]] = {}
 
     # -- accounts ---------------------------------------------------------------------------------
-
-    @property
-    def rank_names(self) -> dict[int, str]:
-        if self._rank_names is None:
-            self._rank_names = dict(Rank.objects.values_list("level", "name"))
-        return self._rank_names
 
     def avatar_url(self, employee: Employee) -> str:
         if employee.photo:
@@ -98,6 +134,8 @@ class Entities:
         employees = list(employees)
         missing = [e for e in employees if e.pk not in self._accounts]
         if missing:
+            if not all(hasattr(e, "rank_name") for e in missing):
+                missing = list(account_rows([e.pk for e in missing]))
             self._load_accounts(missing)
         return [self._accounts[e.pk] for e in employees]
 
@@ -105,36 +143,10 @@ class Entities:
         return self.accounts([employee])[0]
 
     def _load_accounts(self, employees: list[Employee]) -> None:
-        ids = [e.pk for e in employees]
-        followers = dict(
-            Follow.objects.filter(followee_id__in=ids)
-            .values("followee_id")
-            .annotate(n=Count("id"))
-            .values_list("followee_id", "n")
-        )
-        following = dict(
-            Follow.objects.filter(follower_id__in=ids)
-            .values("follower_id")
-            .annotate(n=Count("id"))
-            .values_list("follower_id", "n")
-        )
-        # Only company-wide posts are counted: a count over every post would reveal unit, followers-only
-        # and direct posts to colleagues who may not see them.
-        statuses = {
-            row["author_id"]: (row["n"], row["last"])
-            for row in Post.objects.filter(author_id__in=ids, audience=Audience.COMPANY)
-            .values("author_id")
-            .annotate(n=Count("id"), last=Max("created_at"))
-        }
-        units = {e.unit_id for e in employees if e.unit_id is not None}
-        unit_rows: dict[int, Any] = {}
-        if units:
-            from directory.models import OrgUnit
-
-            unit_rows = {u.pk: u for u in OrgUnit.objects.filter(pk__in=units)}
+        """``employees`` come from ``account_rows``: unit, stored counts and rank name already loaded."""
         for e in employees:
-            unit = unit_rows.get(e.unit_id) if e.unit_id is not None else None
-            count, last = statuses.get(e.pk, (0, None))
+            unit = e.unit
+            stats = _stats_of(e)
             avatar = self.avatar_url(e)
             self._accounts[e.pk] = {
                 "id": str(e.pk),
@@ -155,10 +167,10 @@ class Entities:
                 "avatar_static": avatar,
                 "header": self.base + DEFAULT_HEADER,
                 "header_static": self.base + DEFAULT_HEADER,
-                "followers_count": followers.get(e.pk, 0),
-                "following_count": following.get(e.pk, 0),
-                "statuses_count": count,
-                "last_status_at": iso_date(last),
+                "followers_count": stats.followers_count if stats else 0,
+                "following_count": stats.following_count if stats else 0,
+                "statuses_count": stats.statuses_count if stats else 0,
+                "last_status_at": iso_date(stats.last_status_at) if stats else None,
                 "hide_collections": False,
                 "emojis": [],
                 "fields": [],
@@ -166,7 +178,7 @@ class Entities:
                 "suspended": not e.is_active or None,
                 "bt": {
                     "unit": {"id": str(unit.pk), "name": unit.name, "path": unit.path} if unit else None,
-                    "rank": {"level": e.rank_level, "name": self.rank_names.get(e.rank_level, "")},
+                    "rank": {"level": e.rank_level, "name": e.rank_name or ""},  # type: ignore[attr-defined]
                     "title": e.title,
                     "role": e.role,
                 },
@@ -222,37 +234,70 @@ class Entities:
         ids = list(everything)
         author_ids = {p.author_id for p in everything.values()}
 
-        authors = {e.pk: e for e in Employee.objects.filter(pk__in=author_ids)}
+        authors = _preloaded_authors(posts)
+        if missing := author_ids - authors.keys():
+            authors.update({e.pk: e for e in account_rows(missing)})
         accounts = dict(zip(authors, self.accounts(authors.values()), strict=True))
 
+        # Everything else about the page's posts in one statement: the counts and the viewer's flags
+        # (``status_stats``), mentions and tags as arrays, and whether media or a poll exist — those
+        # two are rare, so their rows are read only when a page has any.
+        from posts.selectors import STATS_FIELDS, PostStats, status_stats_annotations
+
+        rows = Post.objects.filter(pk__in=ids).annotate(
+            **status_stats_annotations(self.viewer),
+            mention_list=ArraySubquery(
+                Mention.objects.filter(post_id=OuterRef("pk"))
+                .order_by("id")
+                .values(j=JSONObject(id="employee_id", username="employee__username"))
+            ),
+            tag_list=ArraySubquery(
+                PostHashtag.objects.filter(post_id=OuterRef("pk"))
+                .order_by("id")
+                .values(j=JSONObject(name="hashtag__name", display="hashtag__display_name"))
+            ),
+            has_media=Exists(MediaAttachment.objects.filter(post_id=OuterRef("pk"))),
+            has_poll=Exists(Poll.objects.filter(post_id=OuterRef("pk"))),
+        )
+        stats: dict[int, PostStats] = {}
+        mentions: dict[int, list[dict[str, Any]]] = {}
+        tags: dict[int, list[dict[str, Any]]] = {}
+        with_media: list[int] = []
+        with_poll: list[int] = []
+        for pk, *values, mention_list, tag_list, has_media, has_poll in rows.values_list(
+            "pk", *STATS_FIELDS, "mention_list", "tag_list", "has_media", "has_poll"
+        ):
+            stats[pk] = PostStats(*values)
+            mentions[pk] = [
+                {"id": str(m["id"]), "username": m["username"], "acct": m["username"],
+                 "url": f"{self.base}/@{m['username']}"}
+                for m in _json_items(mention_list)
+            ]  # fmt: skip
+            tags[pk] = [
+                {"name": t["display"] or t["name"], "url": f"{self.base}/tags/{t['name']}"}
+                for t in _json_items(tag_list)
+            ]
+            if has_media:
+                with_media.append(pk)
+            if has_poll:
+                with_poll.append(pk)
+
         media: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for m in MediaAttachment.objects.filter(post_id__in=ids).order_by("post_id", "position", "id"):
-            media[m.post_id].append(self.media(m))  # type: ignore[index]
-
-        mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for post_id, emp_id, username in Mention.objects.filter(post_id__in=ids).values_list(
-            "post_id", "employee_id", "employee__username"
-        ):
-            mentions[post_id].append(
-                {"id": str(emp_id), "username": username, "acct": username, "url": f"{self.base}/@{username}"}
+        if with_media:
+            attachments = MediaAttachment.objects.filter(post_id__in=with_media).order_by(
+                "post_id", "position", "id"
             )
+            for m in attachments:
+                media[m.post_id].append(self.media(m))  # type: ignore[index]
 
-        tags: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for post_id, name, display in PostHashtag.objects.filter(post_id__in=ids).values_list(
-            "post_id", "hashtag__name", "hashtag__display_name"
-        ):
-            tags[post_id].append({"name": display or name, "url": f"{self.base}/tags/{name}"})
-
-        polls = {
-            poll.post_id: poll for poll in Poll.objects.filter(post_id__in=ids).prefetch_related("options")
-        }
-        for post_id, poll in polls.items():
-            poll._author_id = everything[post_id].author_id  # type: ignore[attr-defined]
-        polls_dicts = dict(zip(polls, self.polls(list(polls.values())), strict=True)) if polls else {}
-
-        from posts.selectors import status_stats
-
-        stats = status_stats(self.viewer, ids)
+        polls_dicts: dict[int, dict[str, Any]] = {}
+        if with_poll:
+            polls = {
+                p.post_id: p for p in Poll.objects.filter(post_id__in=with_poll).prefetch_related("options")
+            }
+            for post_id, poll in polls.items():
+                poll._author_id = everything[post_id].author_id  # type: ignore[attr-defined]
+            polls_dicts = dict(zip(polls, self.polls(list(polls.values())), strict=True))
 
         def build(p: Post) -> dict[str, Any]:
             reblog = None

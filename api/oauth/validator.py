@@ -44,3 +44,18 @@ class MastodonValidator(OAuth2Validator):
         # A deactivated employee cannot mint new tokens from an old refresh token.
         user = getattr(request, "user", None)
         return bool(valid) and (user is None or user.is_active)
+
+    def _load_access_token(self, token: str) -> Any:
+        # DOT's own lookup plus the employee's unit, which every read's policy needs (the viewer's
+        # unit chain): one query per request instead of two.
+        import hashlib
+
+        from oauth2_provider.models import get_access_token_model
+
+        checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        return (
+            get_access_token_model()
+            .objects.select_related("application", "user", "user__unit")
+            .filter(token_checksum=checksum)
+            .first()
+        )

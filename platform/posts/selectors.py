@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -21,6 +22,7 @@ from posts.models import Bookmark, Favourite, MediaAttachment, Poll, PollVote, P
 from posts.text import normalise_tag
 
 __all__ = [
+    "STATS_FIELDS",
     "PostStats",
     "bookmarks_timeline",
     "edit_history",
@@ -33,6 +35,7 @@ __all__ = [
     "reblogged_by",
     "status_context",
     "status_stats",
+    "status_stats_annotations",
 ]
 
 # Mastodon's own cap on a thread's context.
@@ -161,12 +164,12 @@ class PostStats:
     bookmarked: bool
 
 
-def status_stats(viewer: policy.Viewer, post_ids: Iterable[int]) -> dict[int, PostStats]:
-    """Counts and the viewer's own flags for a page of posts, in one query. Replies and reposts are
-    counted only where the viewer may see them. Pass the originals' ids for reposts."""
-    ids = list(set(post_ids))
-    if not ids:
-        return {}
+STATS_FIELDS = ("n_replies", "n_reblogs", "n_favourites", "is_favourited", "is_reblogged", "is_bookmarked")
+
+
+def status_stats_annotations(viewer: policy.Viewer) -> dict[str, Any]:
+    """The annotations ``status_stats`` reads (``STATS_FIELDS``), for a query of the posts themselves:
+    callers that load other columns of the same posts fold them into one statement."""
     visible = policy.visible_posts(viewer)
 
     def count(qs: QuerySet, field: str) -> Coalesce:  # type: ignore[type-arg]
@@ -176,20 +179,27 @@ def status_stats(viewer: policy.Viewer, post_ids: Iterable[int]) -> dict[int, Po
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
     me = viewer.id or 0
+    return {
+        "n_replies": count(visible, "in_reply_to_id"),
+        "n_reblogs": count(visible, "reblog_of_id"),
+        "n_favourites": count(Favourite.objects.all(), "post_id"),
+        "is_favourited": Exists(Favourite.objects.filter(post_id=OuterRef("pk"), employee_id=me)),
+        "is_reblogged": Exists(Post.objects.filter(reblog_of_id=OuterRef("pk"), author_id=me)),
+        "is_bookmarked": Exists(Bookmark.objects.filter(post_id=OuterRef("pk"), employee_id=me)),
+    }
+
+
+def status_stats(viewer: policy.Viewer, post_ids: Iterable[int]) -> dict[int, PostStats]:
+    """Counts and the viewer's own flags for a page of posts, in one query. Replies and reposts are
+    counted only where the viewer may see them. Pass the originals' ids for reposts."""
+    ids = list(set(post_ids))
+    if not ids:
+        return {}
     rows = (
         policy.dangerously_all_posts()
         .filter(pk__in=ids)
-        .annotate(
-            n_replies=count(visible, "in_reply_to_id"),
-            n_reblogs=count(visible, "reblog_of_id"),
-            n_favourites=count(Favourite.objects.all(), "post_id"),
-            is_favourited=Exists(Favourite.objects.filter(post_id=OuterRef("pk"), employee_id=me)),
-            is_reblogged=Exists(Post.objects.filter(reblog_of_id=OuterRef("pk"), author_id=me)),
-            is_bookmarked=Exists(Bookmark.objects.filter(post_id=OuterRef("pk"), employee_id=me)),
-        )
-        .values_list(
-            "pk", "n_replies", "n_reblogs", "n_favourites", "is_favourited", "is_reblogged", "is_bookmarked"
-        )
+        .annotate(**status_stats_annotations(viewer))
+        .values_list("pk", *STATS_FIELDS)
     )
     return {pk: PostStats(*values) for pk, *values in rows}
 

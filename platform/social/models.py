@@ -107,3 +107,37 @@ class ListMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_id} ∋ {self.employee_id}"
+
+
+class AccountStats(models.Model):
+    """An account's public counts, as Mastodon's ``account_stats``: read with the account, never counted
+    per request (an executive has 7,000 followers and thousands of posts; counting them cost ~70 ms per
+    timeline page).
+
+    The database keeps them, by triggers on ``social_follow`` and ``posts_post`` (migration
+    ``0003_account_stats_kept_by_triggers``): every write path — services, cascades, bulk deletes,
+    COPY, test factories — moves them in the same transaction, which service code alone could not promise.
+
+    ``statuses_count`` and ``last_status_at`` cover only posts every colleague may see: company-audience
+    originals without ``min_rank``. A count over all posts would tell a reader that unit, followers-only,
+    direct or rank-limited posts exist that they cannot see, and this way one stored number is right
+    for every reader (VISIBILITY.md, "no count change that reveals it"). Reposts are not counted.
+
+    No foreign-key constraint: a deleted employee leaves a harmless orphan row rather than failing the
+    delete when their follows' triggers touch it during Django's cascade.
+    """
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="stats",
+    )
+    followers_count = models.IntegerField(default=0)
+    following_count = models.IntegerField(default=0)
+    statuses_count = models.IntegerField(default=0)
+    last_status_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.followers_count}/{self.following_count}/{self.statuses_count}"

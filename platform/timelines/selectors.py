@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from common.paging import Page
-from directory.models import Employee, OrgUnit
+from directory.models import Employee, OrgUnit, Rank
 from policy import Viewer, visible_posts
 from posts.models import Audience, MediaAttachment, Post, PostHashtag
 from social.filters import post_silenced_q
@@ -33,14 +33,36 @@ from social.models import Follow, List, ListMember, RepliesPolicy
 from timelines import feeds
 from timelines.models import Marker, MarkerTimeline
 
-RELATED = ("author", "reblog_of", "reblog_of__author")
+# What a page's entities need about its authors comes with the page: unit, stored counts and (annotated
+# by ``_with_authors``) rank names, so building a page's Accounts costs no query of its own.
+RELATED = (
+    "author",
+    "author__unit",
+    "author__stats",
+    "reblog_of",
+    "reblog_of__author",
+    "reblog_of__author__unit",
+    "reblog_of__author__stats",
+)
 # Redis candidates read per round, relative to the page size: room for posts policy filters out.
 OVERSHOOT = 2
 ROUNDS = 3
 
 
+def _with_authors(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """The page's rows with ``RELATED`` and the authors' rank names (read by ``api.entities``)."""
+    return posts.select_related(*RELATED).annotate(
+        author_rank_name=Subquery(
+            Rank.objects.filter(level=OuterRef("author__rank_level")).values("name")[:1]
+        ),
+        reblog_author_rank_name=Subquery(
+            Rank.objects.filter(level=OuterRef("reblog_of__author__rank_level")).values("name")[:1]
+        ),
+    )
+
+
 def _paged(posts: QuerySet[Post], page: Page) -> list[Post]:
-    rows = posts.filter(**page.id_filter()).select_related(*RELATED).order_by(page.order_by())[: page.limit]
+    rows = _with_authors(posts.filter(**page.id_filter())).order_by(page.order_by())[: page.limit]
     return page.arrange(list(rows))
 
 
@@ -132,12 +154,8 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
         ids, more = _home_candidates(me, big, bound=bound, page=page, count=count)
         if not ids:
             break
-        rows = (
-            _visible(viewer)
-            .filter(id__in=ids)
-            .filter(_home_filter_q(me))
-            .select_related(*RELATED)
-            .order_by(page.order_by())
+        rows = _with_authors(_visible(viewer).filter(id__in=ids).filter(_home_filter_q(me))).order_by(
+            page.order_by()
         )
         for post in rows:
             # A post and its reposts, or several reposts of one post, show once: the first one met.
