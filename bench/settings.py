@@ -15,3 +15,10 @@ from biztweet.settings import MIDDLEWARE
 ROOT_URLCONF = "bench.urls"
 MIDDLEWARE = ["bench.views.QueryCounter", *MIDDLEWARE]
 DEBUG = False
+
+# For comparing connection persistence under each server (bench/timelines.py --conn-max-age); the
+# product's own value is in biztweet/settings/services.py.
+import os  # noqa: E402
+
+if "BENCH_CONN_MAX_AGE" in os.environ:
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["BENCH_CONN_MAX_AGE"])  # noqa: F405

@@ -644,8 +644,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--modes", default="uvicorn,gunicorn")
     parser.add_argument("--big-posts", type=int, default=10)
+    parser.add_argument("--throughput-only", action="store_true", help="phase 1 only, then the report of it")
+    parser.add_argument("--conn-max-age", type=int, help="servers' CONN_MAX_AGE")
     args = parser.parse_args()
     os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = args.database_url, args.redis_url
+    if args.conn_max_age is not None:
+        os.environ["BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
     data.setup_django(args.database_url, args.redis_url)
     data.seed()
     from django.db import connection
@@ -673,6 +677,13 @@ def main() -> None:
                 viewers = rng.sample(people.regular, 300)
                 asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
             result["throughput"][mode] = phase_throughput(base, people, args.seconds, logdir)
+    if args.throughput_only:
+        for mode, t in result["throughput"].items():
+            hello, home, naive = (t[k]["rps"] for k in ("hello", "home", "naive home"))
+            errors = {k: t[k]["non_2xx_or_socket_errors"] for k in t}
+            print(f"| {mode} | {hello:.0f} | {home:.0f} | {naive:.0f} | {home / max(hello, 1):.2f}× "
+                  f"| {home / max(naive, 1):.2f}× | errors {errors} | load {os.getloadavg()[0]:.1f} |")  # fmt: skip
+        return
     best = max(modes, key=lambda m: result["throughput"][m]["home"]["rps"])
     result["mode"] = best
     print(f"  the other phases under {best}", file=sys.stderr, flush=True)

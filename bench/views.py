@@ -52,19 +52,17 @@ class NaiveHome(MastodonView):
         from policy import visible_posts
         from social.filters import post_silenced_q
         from social.models import Follow
-        from timelines.selectors import RELATED, _home_filter_q
+        from timelines.selectors import _home_filter_q, _with_authors
 
         viewer = self.viewer
         page = self.page()
         me = viewer.id
         follows = Follow.objects.filter(follower_id=me).values("followee_id")
-        posts = (
+        posts = _with_authors(
             visible_posts(viewer)
             .exclude(post_silenced_q(me))
             .filter(Q(author_id=me) | Q(author_id__in=follows))
             .filter(_home_filter_q(me))
             .filter(**page.id_filter())
-            .select_related(*RELATED)
-            .order_by(page.order_by())[: page.limit]
-        )
+        ).order_by(page.order_by())[: page.limit]
         return self.paged(page.arrange(list(posts)), Entities(request, viewer).statuses)

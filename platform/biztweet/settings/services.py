@@ -4,7 +4,12 @@ import dj_database_url
 
 from biztweet.env import ENV
 
-DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)}
+# No persistent connections: the web process is ASGI, where Django runs each request's sync code in a
+# thread of its own (asgiref's ThreadSensitiveContext), and connections are per thread, so a connection
+# kept open after a request is never reused and only closed when garbage-collected. With 60 s,
+# bench/timelines.py drew 1,786 "too many clients" errors from PostgreSQL in 15 s under uvicorn; with 0,
+# none. Reuse belongs to PgBouncer in production (DESIGN.md), not to Django.
+DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=0, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 
 REDIS_URL = ENV.redis_url
