@@ -96,6 +96,14 @@ def tenant_has(feature: str, tenant: Tenant | None = None) -> bool:
     return state is not None and feature in state.features
 
 
+def require_feature(feature: str, what: str) -> None:
+    """Refuse (403, naming the rule) an action that needs a feature the tenant's plan lacks."""
+    from policy import ActionRefused
+
+    if not tenant_has(feature):
+        raise ActionRefused(f"{what} is not included in this workspace's plan.", rule="plan_feature")
+
+
 def posting_block_reason(tenant: Tenant | None = None) -> str | None:
     """None while the tenant may post; otherwise a sentence for the person whose post was refused."""
     state = billing_state(tenant)

@@ -30,6 +30,7 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.logout_request import OneLogin_Saml2_Logout_Request
 from onelogin.saml2.response import OneLogin_Saml2_Response
 
+from billing.entitlements import require_feature
 from directory.models import Employee, OrgUnit, Rank
 from directory.services import employee_create, username_from_email
 from sso.saml import state
@@ -159,7 +160,10 @@ def saml_config_update(
     attribute_map: Any = _UNSET,
 ) -> SamlConfig:
     """Change what is given, leave the rest. Raises SamlConfigInvalid and saves nothing when any
-    part is wrong, including a combination that would lock everyone out (SSO-only without SSO)."""
+    part is wrong, including a combination that would lock everyone out (SSO-only without SSO).
+    Turning SSO on needs a plan that includes it (policy.ActionRefused, 403)."""
+    if enabled:
+        require_feature("saml", "Single sign-on")
     config = saml_sp_ensure()
     if idp_metadata_url is not None:
         config.idp_metadata_url = idp_metadata_url.strip()

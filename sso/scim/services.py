@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.entitlements import require_feature
 from directory.models import Employee, OrgUnit, Rank
 from directory.services import (
     employee_create,
@@ -43,6 +44,7 @@ def _hash(secret: str) -> str:
 @transaction.atomic
 def scim_token_create(*, name: str, actor: Employee | None) -> tuple[ScimToken, str]:
     """A new SCIM bearer token; returns the row and the secret, which is never stored nor shown again."""
+    require_feature("scim", "SCIM provisioning")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ScimToken.objects.create(
         name=name.strip()[:120], token_hash=_hash(secret), hint=secret[:12], created_by=actor

@@ -105,3 +105,22 @@ def test_sp_metadata_is_public_xml_with_our_endpoints_and_certificate(acme: Tena
     assert "X509Certificate" in xml
     # The host header plays no part: another host of the same tenant would serve the same document.
     assert acme_client.get("/sso/saml/metadata/", HTTP_HOST="acme.localhost").content.decode() == xml
+
+
+def test_single_sign_on_needs_a_plan_that_includes_it(
+    acme: Tenant, api_as: Callable[..., Api], idp: TestIdP
+) -> None:
+    from django.db import connection
+
+    from billing.services import account_comp
+
+    account_comp(tenant=acme, plan_code="standard", note="test", operator="ops")
+    connection.set_tenant(acme)
+    admin = api_as(_admin(), "admin:read admin:write")
+    answer = admin.put(
+        PATH,
+        {"enabled": True, "idp_metadata_xml": idp.metadata_xml(), "allowed_email_domains": ["acme.example"]},
+    )
+    assert answer.status_code == 403
+    assert answer.json()["rule"] == "plan_feature"
+    assert admin.get(PATH).json()["enabled"] is False

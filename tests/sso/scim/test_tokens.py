@@ -55,3 +55,17 @@ def test_only_admins_with_admin_scopes_manage_tokens(acme: Tenant) -> None:
     assert read_only.get(TOKENS).status_code == 200
     assert bearer_client(_admin(), scope="read write").get(TOKENS).status_code == 403
     assert Client(HTTP_HOST=ACME_HOST).get(TOKENS).status_code == 401
+
+
+def test_scim_tokens_need_a_plan_that_includes_scim(acme: Tenant) -> None:
+    from django.db import connection
+
+    from billing.services import account_comp
+
+    account_comp(tenant=acme, plan_code="standard", note="test", operator="ops")
+    connection.set_tenant(acme)
+    admin = bearer_client(_admin(), scope="admin:read admin:write")
+    answer = admin.post(TOKENS, {"name": "Okta"}, content_type="application/json")
+    assert answer.status_code == 403
+    assert answer.json()["rule"] == "plan_feature"
+    assert admin.get(TOKENS).json() == []
