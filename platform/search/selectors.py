@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
@@ -150,7 +151,8 @@ def _searchable(viewer: Viewer, terms: list[Term], account_id: int | None) -> Qu
 
 def _candidates(plan: Plan, *, below: int | None, above: int | None, ascending: bool) -> list[int]:
     op = "&&" if plan.any_of else "@>"
-    where, params = [f"tokens {op} %s::int[]"], [list(plan.tokens)]
+    where: list[str] = [f"tokens {op} %s::int[]"]
+    params: list[Any] = [list(plan.tokens)]
     if below is not None:
         where.append("post_id < %s")
         params.append(below)
@@ -246,8 +248,10 @@ def status_search(
     if not terms:
         return []
     wanted = offset + page.limit
-    posts = _searchable(viewer, terms, account_id).filter(**page.id_filter())
     plan = plan_for(terms, wanted) if account_id is None else Plan("scan", 0, 0, (), False)
+    if plan.path == "empty":
+        return []
+    posts = _searchable(viewer, terms, account_id).filter(**page.id_filter())
     with _no_jit():
         ids = _matching_ids(posts, plan, page, wanted, by_author=account_id is not None)
     ids = ids[offset:] if offset else ids

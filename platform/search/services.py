@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from common import snowflake
+from common.tenancy import current_schema
 from directory.models import Employee
 from directory.romanize import contains_hangul, romanize_name
 from policy import dangerously_all_posts
@@ -188,7 +189,7 @@ def person_changed(employee_id: int) -> None:
     """Called by directory.services inside its write: refresh the person's entry once the write commits,
     in the schema it was written in (onboarding commits after switching back to the public schema,
     where directory's table also exists for operators but search's does not)."""
-    schema = connection.schema_name
+    schema = current_schema()
     if schema == get_public_schema_name():
         return
     transaction.on_commit(partial(_person_index_in, schema, employee_id))
