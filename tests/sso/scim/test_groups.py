@@ -108,4 +108,4 @@ def test_listing_groups_costs_the_same_queries_for_2_or_10_groups(scim: Scim) ->
         scim.post("/Groups", {"displayName": f"G{i}"})
     with Queries() as many:
         assert len(scim.get("/Groups").json()["Resources"]) >= 10
-    assert many.count == few.count <= 6
+    assert many.count == few.count <= 8  # constant; the bound leaves room for per-request middleware

@@ -356,4 +356,4 @@ def test_listing_users_costs_the_same_queries_for_5_or_25_users(scim: Scim) -> N
         scim.create_user(f"q{i}@acme.example", **{ENTERPRISE: {"department": "영업팀"}})
     with Queries() as many:
         assert len(scim.get("/Users", {"filter": 'userName sw "q"'}).json()["Resources"]) == 25
-    assert many.count == few.count <= 6
+    assert many.count == few.count <= 8  # constant; the bound leaves room for per-request middleware
