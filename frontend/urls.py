@@ -12,7 +12,11 @@ USER = r"@(?P<username>[A-Za-z0-9_][A-Za-z0-9_.-]*)"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="frontend/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="frontend/login.html", next_page="web:home"),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
     path("admin-console/", include("frontend.console.urls")),
     path("company/", views.company, name="company"),

@@ -141,6 +141,7 @@ def test_sign_in_with_password_then_home(office: Office) -> None:
     assert "Content-Security-Policy" in login
     response = client.post("/login/", {"username": "kim", "password": "pw-kim-123"})
     assert response.status_code == 302
+    assert response["Location"] == "/"
     assert "김철수" in body(client.get("/"))
 
 

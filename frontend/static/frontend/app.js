@@ -248,6 +248,7 @@
       first = article;
     });
     cards.setAttribute("data-newest", String(newestId()));
+    $all(".empty", cards).forEach(function (el) { el.remove(); });
     live.pending = null; live.count = 0;
     button.hidden = true;
     if (first) { first.setAttribute("tabindex", "-1"); first.focus({ preventScroll: false }); }

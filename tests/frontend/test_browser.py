@@ -1,0 +1,414 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright, against a real uvicorn server
+and a real Celery worker (fan-out, notifications), on committed data that is removed at the end.
+
+Chromium resolves ``*.localhost`` to loopback itself, so the tenant host needs no DNS. Screenshots of
+the main pages are saved under ``var/screenshots/`` (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+from PIL import Image
+
+from directory.models import Employee, OrgUnit
+from directory.services import employee_create, unit_create
+from tenants.models import Tenant
+from tests.support.processes import ROOT, asgi_server, celery_worker
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "browser-test-pw-123"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+
+@dataclass
+class Cast:
+    base: str
+    suffix: str
+    author: Employee  # 영업1팀
+    colleague: Employee  # 영업1팀, follows the author
+    outsider: Employee  # 연구소, follows the author too
+    evil: Employee  # a display name carrying markup
+    units: list[OrgUnit]
+
+
+def _cleanup(acme: Tenant, people: list[Employee], units: list[OrgUnit]) -> None:
+    from oauth2_provider.models import AccessToken, Application
+
+    from notifications.models import Notification
+    from posts.models import MediaAttachment, Post
+    from social.models import Follow
+    from timelines.models import Marker
+
+    with tenant_context(acme):
+        ids = [p.pk for p in people]
+        Notification.objects.filter(recipient_id__in=ids).delete()
+        Notification.objects.filter(actor_id__in=ids).delete()
+        Post.objects.filter(reblog_of__author_id__in=ids).delete()
+        Post.objects.filter(in_reply_to__author_id__in=ids).update(in_reply_to=None)
+        Post.objects.filter(author_id__in=ids).delete()
+        MediaAttachment.objects.filter(owner_id__in=ids).delete()
+        Follow.objects.filter(follower_id__in=ids).delete()
+        Follow.objects.filter(followee_id__in=ids).delete()
+        Marker.objects.filter(employee_id__in=ids).delete()
+        AccessToken.objects.filter(user_id__in=ids).delete()
+        Application.objects.filter(user_id__in=ids).delete()
+        from django.contrib.sessions.models import Session
+
+        Session.objects.all().delete()
+        Employee.objects.filter(pk__in=ids).delete()
+        for unit in reversed(units):
+            OrgUnit.objects.filter(pk=unit.pk).delete()
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def cast(django_db_setup, django_db_blocker, tmp_path: Path) -> Iterator[Cast]:  # type: ignore[no-untyped-def]
+    suffix = uuid.uuid4().hex[:5]
+    with django_db_blocker.unblock():
+        acme = Tenant.objects.get(slug="acme")
+        with tenant_context(acme):
+            from social.services import follow_create
+
+            root = OrgUnit.objects.get(parent=None)
+            sales = unit_create(name=f"영업본부{suffix}", parent=root)
+            team = unit_create(name=f"영업1팀{suffix}", parent=sales)
+            lab = unit_create(name=f"연구소{suffix}", parent=root)
+
+            def person(name: str, unit: OrgUnit, rank: int, family: str, given: str, latin: str) -> Employee:
+                return employee_create(
+                    username=f"{name}{suffix}",
+                    email=f"{name}{suffix}@acme.example",
+                    unit=unit,
+                    rank_level=rank,
+                    family_name=family,
+                    given_name=given,
+                    name_latin=latin,
+                    password=PASSWORD,
+                    follow_unit=False,
+                )
+
+            author = person("jiwoo", team, 3, "한", "지우", "Han Jiwoo")
+            colleague = person("minho", team, 2, "정", "민호", "Jung Minho")
+            outsider = person("sora", lab, 4, "윤", "소라", "Yoon Sora")
+            evil = person("evil", lab, 1, "<img src=x onerror=alert(1)>", "<script>alert(2)</script>", "Evil")
+            follow_create(follower=colleague, target=author)
+            follow_create(follower=outsider, target=author)
+            follow_create(follower=author, target=colleague)
+        connection.set_schema_to_public()
+        people = [author, colleague, outsider, evil]
+        units = [sales, team, lab]
+        try:
+            with (
+                celery_worker("celery", log=tmp_path / "worker.log"),
+                asgi_server(log=tmp_path / "server.log") as url,
+            ):
+                port = url.rsplit(":", 1)[1]
+                yield Cast(
+                    base=f"http://acme.localhost:{port}",
+                    suffix=suffix,
+                    author=author,
+                    colleague=colleague,
+                    outsider=outsider,
+                    evil=evil,
+                    units=units,
+                )
+        finally:
+            _cleanup(acme, people, units)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def eventually(check: Callable[[], Any], *, timeout: float = 40.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not met within {timeout} s")
+        time.sleep(0.25)
+
+
+class Session:
+    """One person's browser context, with the CSP violations and page errors it collected."""
+
+    def __init__(self, browser: Any, base: str, *, mobile: bool = False) -> None:
+        options: dict[str, Any] = {"base_url": base, "locale": "ko-KR"}
+        if mobile:
+            options.update(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        else:
+            options.update(viewport={"width": 1280, "height": 900})
+        self.base = base
+        self.context = browser.new_context(**options)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
+        self.page.on(
+            "console",
+            lambda msg: (
+                self.problems.append(f"console: {msg.text}")
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.accept()
+
+    def sign_in(self, employee: Employee) -> None:
+        page = self.page
+        page.goto("/login/")
+        page.fill("#id_username", employee.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(self.base + "/")
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        # caret="initial": Playwright would otherwise inject a style to hide the caret, which the
+        # page's CSP rightly blocks (and reports).
+        self.page.screenshot(path=str(path), full_page=True, caret="initial")
+        return path
+
+    def live_ready(self) -> None:
+        """Wait until the page chose its live channel (the SSE stream, or polling without one)."""
+        # A locator, not wait_for_function: the page's CSP forbids the string evaluation that needs.
+        self.page.locator("body[data-live]").wait_for(state="attached", timeout=15000)
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    data = io.BytesIO()
+    Image.new("RGB", (120, 120), colour).save(data, "PNG")
+    return data.getvalue()
+
+
+def test_a_day_in_the_web_app(cast: Cast, browser: Any, tmp_path: Path) -> None:
+    author = Session(browser, cast.base)
+    colleague = Session(browser, cast.base)
+    outsider = Session(browser, cast.base)
+    author.sign_in(cast.author)
+    colleague.sign_in(cast.colleague)
+    outsider.sign_in(cast.outsider)
+    colleague.live_ready()
+    outsider.live_ready()
+
+    page = author.page
+    expect_ko = page.locator("nav.sidenav")
+    assert "알림" in expect_ko.inner_text()
+
+    # --- the audience picker and its live "who will see this" preview ----------------------------
+    preview = page.locator("#audience-preview .count")
+    preview.wait_for()
+    company_count = int(preview.get_attribute("data-count") or 0)
+    page.select_option("#id_audience", "unit")
+    eventually(
+        lambda: preview.count() and int(preview.get_attribute("data-count") or -1) != company_count,
+        what="the preview follows the picker",
+    )
+    unit_text = page.locator("#audience-preview").inner_text()
+    assert f"영업1팀{cast.suffix}" in unit_text and "1명" in unit_text  # the colleague only
+    author.shot("composer-audience-preview")
+    page.select_option("#id_audience", "company")
+    eventually(
+        lambda: int(preview.get_attribute("data-count") or -1) == company_count, what="back to company"
+    )
+
+    # --- compose with a hashtag and a mention picked from the autocomplete -----------------------
+    text = page.locator("#id_text")
+    text.click()
+    text.type("#주간회의 자료를 올렸습니다. 확인 부탁해요 @민호")
+    option = page.locator("#suggestions li", has_text="정민호")
+    option.wait_for()
+    text.press("Enter")
+    assert f"@{cast.colleague.username} " in text.input_value()
+    counter = page.locator("#char-count")
+    assert int(counter.inner_text()) < 500
+    page.click("#composer-form button[type=submit]")
+    mine = page.locator("#cards article.post").first
+    eventually(
+        lambda: "주간회의 자료를 올렸습니다" in mine.inner_text(), what="the post shows for its author"
+    )
+    assert page.locator("#id_text").input_value() == ""
+    author.shot("home")
+
+    # --- it reaches the colleague live, without a reload ------------------------------------------
+    cpage = colleague.page
+    announce = cpage.locator("#new-posts")
+    eventually(lambda: announce.is_visible(), what="the colleague is told about the new post")
+    assert re.search(r"새 게시물 \d+개", announce.inner_text())
+    colleague.shot("home-new-posts-announced")
+    announce.click()
+    arrived = cpage.locator("#cards article.post", has_text="주간회의 자료를 올렸습니다").first
+    arrived.wait_for()
+    assert (
+        arrived.locator("a.hashtag")
+        .first.get_attribute("href")
+        .endswith(  # type: ignore[union-attr]
+            "/tags/%EC%A3%BC%EA%B0%84%ED%9A%8C%EC%9D%98"
+        )
+    )
+
+    # --- the colleague likes and replies; the author's badge and counts follow -------------------
+    arrived.locator("button.like").click()
+    eventually(lambda: arrived.locator("[data-count=favourites]").inner_text() == "1", what="like counted")
+    arrived.locator("a.when").click()
+    cpage.wait_for_url(re.compile(r"/@.+/\d+$"))
+    cpage.fill("#id_text", cpage.locator("#id_text").input_value() + "확인했습니다!")
+    cpage.click("#composer-form button[type=submit]")
+    cpage.locator("#cards article.post", has_text="확인했습니다!").wait_for()
+    colleague.shot("post-thread")
+
+    badge = page.locator("#badge")
+    eventually(lambda: int(badge.get_attribute("data-count") or 0) >= 2, what="the author's badge updates")
+    eventually(
+        lambda: mine.locator("[data-count=favourites]").inner_text() == "1",
+        what="the like count updates on the author's page",
+    )
+    eventually(
+        lambda: mine.locator("[data-count=replies]").inner_text() == "1", what="the reply count updates"
+    )
+    author.shot("home-after-like-and-reply")
+    page.click("#nav-notifications")
+    page.wait_for_url(re.compile(r"/notifications/$"))
+    assert "좋아합니다" in page.locator("main").inner_text()
+    author.shot("notifications")
+
+    # --- a unit-only post never reaches a colleague outside the unit -------------------------------
+    cpage.goto("/")
+    outsider.page.goto("/")
+    colleague.live_ready()
+    outsider.live_ready()
+    page.goto("/")
+    page.select_option("#id_audience", "unit")
+    page.fill("#id_text", "영업팀만 보는 전략 메모")
+    page.click("#composer-form button[type=submit]")
+    page.locator("#cards article.post", has_text="영업팀만 보는 전략 메모").wait_for()
+    eventually(lambda: colleague_sees(cast, colleague), what="the unit colleague sees it")
+    time.sleep(3)
+    assert not outsider.page.locator("#new-posts").is_visible()
+    outsider.page.reload()
+    assert "영업팀만 보는 전략 메모" not in outsider.page.locator("main").inner_text()
+    outsider.page.goto("/company/")
+    assert "영업팀만 보는 전략 메모" not in outsider.page.locator("main").inner_text()
+
+    # --- XSS payloads stay text --------------------------------------------------------------------
+    evil = Session(browser, cast.base)
+    evil.sign_in(cast.evil)
+    evil.page.fill("#id_text", '<img src=x onerror="alert(3)"> <script>alert(4)</script> 안녕하세요')
+    evil.page.click("#composer-form button[type=submit]")
+    evil.page.locator("#cards article.post", has_text="안녕하세요").wait_for()
+    page.goto("/company/")
+    card = page.locator("article.post", has_text="안녕하세요").first
+    assert "<script>alert(4)</script>" in card.inner_text()
+    assert "<img src=x" in card.inner_text()  # the display name, shown as text
+    assert card.locator("img[src=x]").count() == 0 and card.locator("script").count() == 0
+    page.goto(f"/@{cast.evil.username}")
+    time.sleep(0.5)
+    assert author.dialogs == [] and evil.dialogs == []
+
+    # --- a photo upload shows the new photo ------------------------------------------------------
+    page.goto("/settings/")
+    before = page.locator("#settings-photo").get_attribute("src")
+    photo = tmp_path / "me.png"
+    photo.write_bytes(_png((30, 140, 90)))
+    page.set_input_files("#id_photo", str(photo))
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"/settings/$"))
+    after = page.locator("#settings-photo").get_attribute("src")
+    assert after != before and after is not None and "/media/" in after
+    # The browser loaded it (Playwright's own HTTP client cannot resolve *.localhost; Chromium can).
+    eventually(
+        lambda: page.locator("#settings-photo").evaluate("img => img.complete && img.naturalWidth") > 0
+    )
+    page.goto(f"/@{cast.author.username}")
+    assert page.locator("#profile-photo").get_attribute("src") == after
+    author.shot("profile")
+
+    # --- switching to English changes the UI --------------------------------------------------------
+    page.goto("/settings/")
+    author.shot("settings")
+    page.select_option("#id_locale", "en")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"/settings/$"))
+    nav = page.locator("nav.sidenav").inner_text()
+    assert "Notifications" in nav and "알림" not in nav
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto("/")
+    assert page.locator("#id_text").get_attribute("placeholder") == "What's happening?"
+    author.shot("home-english")
+
+    # --- the people directory and a phone-sized screen ------------------------------------------
+    page.goto(f"/people/?q={cast.colleague.given_name}")
+    assert "정민호" in page.locator("#people-results").inner_text()
+    author.shot("people")
+    phone = Session(browser, cast.base, mobile=True)
+    phone.sign_in(cast.colleague)
+    phone.shot("home-phone")
+    width = phone.page.locator("html").evaluate("e => e.scrollWidth")
+    assert width <= 391, width
+
+    for session in (author, colleague, outsider, evil, phone):
+        assert session.problems == [], session.problems
+
+
+def colleague_sees(cast: Cast, colleague: Session) -> bool:
+    button = colleague.page.locator("#new-posts")
+    if button.is_visible():
+        button.click()
+    return "영업팀만 보는 전략 메모" in colleague.page.locator("#cards").inner_text()
+
+
+def test_keyboard_only_sign_in_and_post(cast: Cast, browser: Any) -> None:
+    session = Session(browser, cast.base)
+    page = session.page
+    page.goto("/login/")
+    # The username field has the focus on arrival; Tab goes on to the password, Enter submits.
+    assert page.locator("#id_username:focus").count() == 1
+    page.keyboard.type(cast.outsider.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(cast.base + "/")
+    page.focus("#id_text")
+    page.keyboard.type("키보드만으로 쓴 글")
+    page.keyboard.press("Tab")  # the picker and the submit button are reachable in order
+    assert page.locator("#composer-form :focus").count() == 1
+    page.locator("#composer-form button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    page.locator("#cards article.post", has_text="키보드만으로 쓴 글").wait_for()
+    assert session.problems == []
