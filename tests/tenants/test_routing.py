@@ -111,3 +111,9 @@ def test_health_probes_answer_on_any_host() -> None:
     ready = Client(HTTP_HOST="initech.localhost").get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["database"] is True and ready.json()["redis"] is True
+
+
+def test_signing_in_without_a_next_page_lands_on_the_home_timeline(acme_client: Client) -> None:
+    response = acme_client.post("/login/", {"username": "admin@acme.example", "password": ADMIN_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/"

@@ -56,6 +56,7 @@ INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in S
 
 AUTH_USER_MODEL = "directory.Employee"
 LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
 
 MIDDLEWARE = [
     "common.health.HealthProbeMiddleware",
