@@ -53,6 +53,12 @@ class Person:
     def avatar(self) -> str:
         return avatar_url(self.employee)
 
+    @property
+    def url(self) -> str:
+        # Built here rather than with {% url %} in the card templates: a page of 40 cards reversed
+        # some 300 URLs, a fifth of its rendering time. Shapes match frontend/urls.py (tested).
+        return f"/@{self.employee.username}"
+
 
 @dataclass
 class PollView:
@@ -83,6 +89,15 @@ class Card:
     @property
     def id(self) -> int:
         return int(self.entry.pk)
+
+    @property
+    def url(self) -> str:
+        return f"/@{self.author.employee.username}/{self.post.pk}"
+
+    @property
+    def actions(self) -> str:
+        """Where the post's actions live (``/posts/<id>/favourite`` and so on, frontend/urls.py)."""
+        return f"/posts/{self.post.pk}"
 
     @property
     def audience(self) -> str:

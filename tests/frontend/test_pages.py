@@ -522,3 +522,17 @@ def test_list_pages_do_not_grow_queries_with_posts(office: Office) -> None:
     for path in paths:
         assert many[path] <= few[path] + 2, (path, few[path], many[path])
     assert many["/"] <= 30, many
+
+
+def test_card_links_match_the_url_configuration(office: Office) -> None:
+    from django.urls import reverse
+
+    from frontend import cards
+    from policy import Viewer
+
+    post = post_create(author=office.kim, text="링크")
+    card = cards.build(Viewer.of(office.lee), [post])[0]
+    assert card.url == reverse("web:post", args=["kim", post.pk])
+    assert card.author.url == reverse("web:profile", args=["kim"])
+    for action in ["favourite", "reblog", "bookmark", "vote", "delete"]:
+        assert f"{card.actions}/{action}" == reverse(f"web:{action}", args=[post.pk])
