@@ -63,28 +63,6 @@ def account_lookup(viewer: Any, acct: str) -> Any:
     return found
 
 
-def account_search(
-    viewer: Any, query: str, *, limit: int = 40, offset: int = 0, following: bool = False
-) -> list[Any]:
-    """A simple prefix match over handles and names (full search arrives with issue 8)."""
-    from django.db.models import Q
-
-    query = (query or "").strip().lstrip("@").split("@", 1)[0]
-    if not query or viewer.employee is None:
-        return []
-    q = (
-        Q(username__istartswith=query)
-        | Q(display_name__istartswith=query)
-        | Q(name_latin__istartswith=query)
-        | Q(family_name__istartswith=query)
-        | Q(given_name__istartswith=query)
-    )
-    found = _employees().filter(q, is_active=True)
-    if following:
-        found = found.filter(follower_set__follower_id=viewer.id)
-    return list(found.order_by("username")[offset : offset + limit])
-
-
 def avatar_subject(account_id: str) -> Any:
     from directory.models import Employee
 

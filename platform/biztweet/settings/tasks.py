@@ -3,6 +3,7 @@
 from billing import schedule as billing_schedule
 from biztweet.env import ENV
 from posts import schedule as posts_schedule
+from search import schedule as search_schedule
 from timelines import schedule as timelines_schedule
 
 CELERY_BROKER_URL = ENV.redis_url
@@ -18,4 +19,5 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     **posts_schedule.BEAT_SCHEDULE,
     **timelines_schedule.BEAT_SCHEDULE,
     **billing_schedule.BEAT_SCHEDULE,
+    **search_schedule.BEAT_SCHEDULE,
 }
