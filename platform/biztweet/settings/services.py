@@ -11,6 +11,10 @@ from biztweet.env import ENV
 # none. Reuse belongs to PgBouncer in production (DESIGN.md), not to Django.
 DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=0, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# PostgreSQL's JIT compiles plans whose estimated cost looks large — the visibility filter's nested
+# EXISTS over a 1M-post table qualifies — and spent ~170 ms compiling a search query that runs in ~10 ms
+# (bench/RESULTS.md, "Search"). Short OLTP queries never win it back.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 REDIS_URL = ENV.redis_url
 
