@@ -29,3 +29,23 @@ class PublicTask(_TenantTask):
     """A task that deliberately runs in the public schema (billing, operator jobs)."""
 
     abstract = True
+
+
+def send_to_each_tenant(task: Any, *, active_only: bool = True, **options: Any) -> int:
+    """From a periodic (public-schema) task: send ``task`` once into every tenant's schema.
+
+    tenant-schemas-celery stamps each message with the schema it is sent from, so each copy runs in
+    its own tenant. Returns how many were sent.
+    """
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from tenants.models import Tenant, TenantStatus
+
+    tenants = Tenant.objects.exclude(schema_name=get_public_schema_name())
+    if active_only:
+        tenants = tenants.filter(status=TenantStatus.ACTIVE)
+    schemas = list(tenants.values_list("schema_name", flat=True))
+    for schema in schemas:
+        with schema_context(schema):
+            task.apply_async(**options)
+    return len(schemas)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from common.tasks import PublicTask
+from common.tasks import PublicTask, send_to_each_tenant
 from posts.models import Poll
 from posts.services import poll_expire as poll_expire_service
 
@@ -27,16 +27,4 @@ def polls_expire_due() -> int:
 @shared_task(name="posts.dispatch_polls_expire_due", base=PublicTask)
 def dispatch_polls_expire_due() -> int:
     """Periodic (beat, public schema): one ``polls_expire_due`` per active tenant, sent in its schema."""
-    from django_tenants.utils import get_public_schema_name, schema_context
-
-    from tenants.models import Tenant, TenantStatus
-
-    schemas = list(
-        Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(status=TenantStatus.ACTIVE)
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
-        with schema_context(schema):
-            polls_expire_due.delay()
-    return len(schemas)
+    return send_to_each_tenant(polls_expire_due)

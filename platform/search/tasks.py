@@ -7,7 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from common.tasks import PublicTask
+from common.tasks import PublicTask, send_to_each_tenant
 from search.services import index_missing
 
 # Posts newer than this are checked on every sweep; older gaps are for ``search_reindex --missing``.
@@ -23,16 +23,4 @@ def index_missing_recent() -> int:
 @shared_task(name="search.dispatch_index_missing", base=PublicTask)
 def dispatch_index_missing() -> int:
     """Periodic (beat, public schema): one ``index_missing_recent`` per active tenant, in its schema."""
-    from django_tenants.utils import get_public_schema_name, schema_context
-
-    from tenants.models import Tenant, TenantStatus
-
-    schemas = list(
-        Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(status=TenantStatus.ACTIVE)
-        .values_list("schema_name", flat=True)
-    )
-    for schema in schemas:
-        with schema_context(schema):
-            index_missing_recent.delay()
-    return len(schemas)
+    return send_to_each_tenant(index_missing_recent)

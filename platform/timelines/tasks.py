@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
-from common.tasks import PublicTask
+from common.tasks import PublicTask, send_to_each_tenant
 from timelines import services
 
 
@@ -40,16 +39,6 @@ def tenant_maintenance() -> int:
 
 @shared_task(name="timelines.maintenance_all_tenants", base=PublicTask)
 def maintenance_all_tenants() -> int:
-    """The beat entry point. Beat runs in the public schema; this sends one task per tenant schema
-    (tenant-schemas-celery stamps each message with the schema it was sent from)."""
-    schemas = (
-        get_tenant_model()
-        .objects.exclude(schema_name=get_public_schema_name())
-        .values_list("schema_name", flat=True)
-    )
-    count = 0
-    for schema in schemas:
-        with schema_context(schema):
-            tenant_maintenance.delay()
-        count += 1
-    return count
+    """The beat entry point: one ``tenant_maintenance`` per tenant schema, suspended ones included
+    (their data is kept, so their stuck fan-outs are finished too)."""
+    return send_to_each_tenant(tenant_maintenance, active_only=False)

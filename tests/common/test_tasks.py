@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -75,3 +76,30 @@ def test_task_sent_without_a_tenant_fails_loudly_instead_of_running_in_public(qu
     with pytest.raises((NoTenantError, CeleryError)) as raised:
         result.get(timeout=20)
     assert "without a tenant" in str(raised.value)
+
+
+def test_a_periodic_job_reaches_every_active_tenant_in_its_own_schema(queue: str, committed: None) -> None:
+    from common.tasks import send_to_each_tenant
+
+    tenants = list(Tenant.objects.filter(slug__in=["acme", "globex"]))
+    for tenant in tenants:
+        with tenant_context(tenant):
+            CompanySettings.objects.update(display_name_template="{full} ({title})")
+    globex = next(t for t in tenants if t.slug == "globex")
+    globex.status = "suspended"
+    globex.save(update_fields=["status"])
+    try:
+        assert send_to_each_tenant(refresh_display_names, queue=queue) >= 1
+        with tenant_context(next(t for t in tenants if t.slug == "acme")):
+            admin = Employee.objects.get(email="admin@acme.example")
+            deadline = time.monotonic() + 20
+            while admin.display_name != "관리자 ()" and time.monotonic() < deadline:
+                time.sleep(0.2)
+                admin.refresh_from_db()
+            assert admin.display_name == "관리자 ()"
+        with tenant_context(globex):
+            assert Employee.objects.get(email="admin@globex.example").display_name == "Admin"
+    finally:
+        connection.set_schema_to_public()
+        globex.status = "active"
+        globex.save(update_fields=["status"])
