@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend.console import views
+from frontend.console import integrations, views
 
 app_name = "console"
 urlpatterns = [
@@ -21,4 +21,9 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("settings/", views.tenant_settings, name="settings"),
     path("view-as/", views.view_as, name="view-as"),
+    path("sso/", integrations.saml_page, name="sso"),
+    path("scim/", integrations.scim_page, name="scim"),
+    path("scim/<int:token_id>/revoke/", integrations.scim_token_revoke, name="scim-revoke"),
+    path("billing/", integrations.billing_page, name="billing"),
+    path("billing/subscription/", integrations.billing_subscription, name="billing-subscription"),
 ]
