@@ -43,7 +43,9 @@ def console(admin: Employee) -> Client:
 def test_pages_render_for_admins_and_are_in_the_navigation(console: Client, path: str) -> None:
     response = console.get(path)
     assert response.status_code == 200, path
-    assert f'href="{path}" aria-current="page"' in response.content.decode()
+    page = response.content.decode()
+    assert f'href="{path}" aria-current="page"' in page
+    assert "싱글 사인온" in page and "SCIM 프로비저닝" in page  # the nav, in acme's Korean
 
 
 @pytest.mark.parametrize(
@@ -196,4 +198,6 @@ def test_starting_changing_and_cancelling_against_localstripe(acme: Tenant, cons
 
     assert console.post(url, {"cancel": "1"}).status_code == 302
     assert BillingAccount.objects.get(tenant=acme).cancel_at_period_end
-    assert "cancels then" in console.get("/admin-console/billing/").content.decode()
+    page = console.get("/admin-console/billing/").content.decode()
+    # acme works in Korean: "(cancels then)" next to the period end, and no second cancel button.
+    assert "그때 해지됨" in page and 'name="cancel"' not in page
