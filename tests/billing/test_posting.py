@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from datetime import timedelta
 
 import pytest
@@ -15,14 +14,7 @@ from tenants.models import Tenant
 from tests.api.conftest import Api
 from tests.billing.conftest import BILLING
 
-try:
-    from policy import actions as _policy_actions
-
-    _HOOKED = "posting_block_reason" in inspect.getsource(_policy_actions)
-except ImportError:  # pragma: no cover
-    _HOOKED = False
-
-pytestmark = pytest.mark.skipif(not _HOOKED, reason="policy does not ask billing.posting_block_reason yet")
+pytestmark = pytest.mark.django_db
 
 
 def test_a_restricted_tenant_reads_but_cannot_post_and_admins_still_reach_billing(
@@ -50,3 +42,23 @@ def admin_api_employee(api: Api):  # type: ignore[no-untyped-def]
     from oauth2_provider.models import AccessToken
 
     return AccessToken.objects.get(token=api.token).user
+
+
+def test_admins_see_the_billing_banner_on_every_page_and_members_do_not(admin_api: Api, acme: Tenant) -> None:
+    from django.test import Client
+
+    from directory.models import Employee, OrgUnit
+    from directory.services import employee_create
+    from tests.conftest import ACME_HOST
+
+    account = account_for(acme)
+    BillingAccount.objects.filter(pk=account.pk).update(trial_ends_at=timezone.now() + timedelta(days=2))
+    admin = Client(HTTP_HOST=ACME_HOST)
+    admin.force_login(Employee.objects.get(email="admin@acme.example"))
+    page = admin.get("/").content.decode()
+    assert 'id="billing-banner"' in page and "free trial ends" in page
+
+    member = Client(HTTP_HOST=ACME_HOST)
+    root = OrgUnit.objects.get(parent=None)
+    member.force_login(employee_create(username="member1", email="member1@acme.example", unit=root))
+    assert 'id="billing-banner"' not in member.get("/").content.decode()

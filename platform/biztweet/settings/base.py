@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "sso.saml.context.sign_in_options",
+                "frontend.context.billing_banner",
             ],
         },
     },
