@@ -73,6 +73,7 @@ def token_for(employee_id: int) -> str:
 
 
 def ensure_database(url: str) -> bool:
+    """Create a bench script's database if missing. Returns True when it had to."""
     import psycopg
     from psycopg import sql
 
@@ -85,10 +86,12 @@ def ensure_database(url: str) -> bool:
         return True
 
 
-def setup_django(database_url: str, redis_url: str) -> None:
+def setup_django(database_url: str, redis_url: str | None = None) -> None:
+    """Django on the bench's own database (and Redis, when given); shared by every bench script."""
     # env.py reads the environment once, at import: the URLs must be in place before Django starts.
     os.environ["DATABASE_URL"] = database_url
-    os.environ["REDIS_URL"] = redis_url
+    if redis_url is not None:
+        os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
     for path in (ROOT, ROOT / "platform"):

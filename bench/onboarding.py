@@ -33,9 +33,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "platform"), str(ROOT / "bench")]
+
+from data import ensure_database, setup_django  # noqa: E402  (bench/data.py: the shared set-up)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bt_bench"
 SLUG_PREFIX = "bench-"
 MODES = ("plain", "clone")
@@ -60,33 +64,6 @@ def git_commit() -> str:
     except OSError:
         return "unknown"
     return out.stdout.strip() or "unknown"
-
-
-def ensure_database(url: str) -> bool:
-    """Create the benchmark's database if missing. Returns True when it had to."""
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return True
-
-
-def setup_django(url: str) -> None:
-    # env.py reads the environment once, at import: the URL must be in place before Django starts.
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # one "onboarded" line per run would bury the table
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
-    for path in (ROOT, ROOT / "platform"):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
-    import django
-
-    django.setup()
 
 
 def tenant_migration_counts() -> tuple[int, int]:

@@ -30,40 +30,17 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 # Run as a script, bench/ is first on sys.path, and bench/timelines.py would shadow the timelines app.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+# ... but its shared set-up lives in bench/data.py: reachable last, after the apps.
+sys.path.append(str(ROOT / "bench"))
+from data import ensure_database, setup_django  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 SLUG = "streambench"
 HOST = f"{SLUG}.localhost"
-
-
-def ensure_database(url: str) -> bool:
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return True
-
-
-def setup_django(database_url: str, redis_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["REDIS_URL"] = redis_url
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
-    for path in (ROOT, ROOT / "platform"):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
-    import django
-
-    django.setup()
 
 
 def prepare(streams: int) -> tuple[Any, list[str], Any]:
