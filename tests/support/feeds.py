@@ -2,7 +2,6 @@
 Redis keys would not), and a query counter that leaves out django-tenants' ``SET search_path``.
 Packages that need them import them into their conftest.py."""
 
-
 from __future__ import annotations
 
 from collections.abc import Iterator
