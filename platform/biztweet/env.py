@@ -27,6 +27,7 @@ class Env:
     data_dir: Path
     media_root: Path
     media_url: str
+    exports_root: Path
     stripe_secret_key: str
     stripe_webhook_secret: str
     stripe_api_base: str
@@ -53,6 +54,8 @@ def read(environ: Mapping[str, str] | None = None) -> Env:
         data_dir=data_dir,
         media_root=Path(e.get("MEDIA_ROOT") or data_dir / "media"),
         media_url=e.get("MEDIA_URL") or "/media/",
+        # Tenant exports hold everything a tenant wrote: never under MEDIA_ROOT, never served as media.
+        exports_root=Path(e.get("EXPORTS_ROOT") or data_dir / "exports"),
         stripe_secret_key=e.get("STRIPE_SECRET_KEY") or "",
         stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET") or "",
         stripe_api_base=e.get("STRIPE_API_BASE") or "",

@@ -112,6 +112,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = ENV.data_dir / "static"
 MEDIA_URL = ENV.media_url
 MEDIA_ROOT = ENV.media_root
+# Private: exports are read only through exports' download view, which checks the requester's rights.
+EXPORTS_ROOT = ENV.exports_root
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
