@@ -48,6 +48,7 @@ TENANT_APPS = [
     "search",
     "streaming",
     "audit",
+    "exports",
     "moderation",
     "sso.saml",
     "sso.scim",

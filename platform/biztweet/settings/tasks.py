@@ -2,6 +2,7 @@
 
 from billing import schedule as billing_schedule
 from biztweet.env import ENV
+from exports import schedule as exports_schedule
 from posts import schedule as posts_schedule
 from search import schedule as search_schedule
 from timelines import schedule as timelines_schedule
@@ -20,4 +21,5 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     **timelines_schedule.BEAT_SCHEDULE,
     **billing_schedule.BEAT_SCHEDULE,
     **search_schedule.BEAT_SCHEDULE,
+    **exports_schedule.BEAT_SCHEDULE,
 }
