@@ -43,3 +43,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id} from {self.actor_id}"
+
+
+class Source(models.TextChoices):
+    """Whom a kind of notification may come from."""
+
+    EVERYONE = "everyone", "everyone"
+    FOLLOWING = "following", "people I follow"
+    NOBODY = "nobody", "nobody"
+
+
+class Preferences(models.Model):
+    """What an employee wants to hear about. No row means the defaults: everything, from everyone.
+
+    Applied when notifications are created (as Mastodon does): switching a kind off stops new ones;
+    those already in the inbox stay. A reply to one's post arrives as a ``mention`` (Mastodon's shape),
+    but has its own switch here: ``mention`` covers being mentioned anywhere else.
+    """
+
+    employee = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preferences",
+    )
+    mention = models.BooleanField(default=True)
+    reply = models.BooleanField(default=True)
+    favourite = models.CharField(max_length=10, choices=Source.choices, default=Source.EVERYONE)
+    reblog = models.CharField(max_length=10, choices=Source.choices, default=Source.EVERYONE)
+    follow = models.CharField(max_length=10, choices=Source.choices, default=Source.EVERYONE)
+    poll = models.BooleanField(default=True)
+    update = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"notification preferences of {self.employee_id}"

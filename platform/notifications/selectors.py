@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from common.paging import Page
-from notifications.models import Kind, Notification
+from notifications.models import Kind, Notification, Preferences
 from policy import Viewer, visible_posts
 from social.filters import silenced_q
 
@@ -74,3 +74,11 @@ def unread_count(viewer: Viewer, *, since_id: int | None) -> int:
     if since_id is not None:
         rows = rows.filter(id__gt=since_id)
     return rows.count()
+
+
+def notification_preferences(viewer: Viewer) -> Preferences:
+    """The viewer's saved preferences, else the defaults (everything on, from everyone), unsaved."""
+    if viewer.id is None:
+        raise Http404("Record not found")
+    found = Preferences.objects.filter(employee_id=viewer.id).first()
+    return found if found is not None else Preferences(employee_id=viewer.id)

@@ -3,20 +3,22 @@
 recipient, kind, actor and post, so a task that runs twice adds nothing).
 
 Rules (VISIBILITY.md, Mastodon): a notification is created only for a post the recipient may see,
-never for one's own action, and not from someone the recipient blocked, is blocked by, or muted
-with notifications. Reads re-check visibility (``notifications.selectors``), so a post that becomes
-invisible later takes its notifications with it.
+never for one's own action, not from someone the recipient blocked, is blocked by, or muted with
+notifications, and not of a kind the recipient switched off (``Preferences``: no row, no stream
+event, no unread count). Reads re-check visibility (``notifications.selectors``), so a post that
+becomes invisible later takes its notifications with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from common.oncommit import after_commit, enqueue
 from directory.models import Employee
-from notifications.models import Kind, Notification
+from notifications.models import Kind, Notification, Preferences, Source
 from policy import Viewer, can_view_post, dangerously_all_posts
 from posts.models import Mention, Post
 from social.filters import is_silenced
@@ -74,13 +76,57 @@ def _post(post_id: int) -> Post | None:
     return dangerously_all_posts().filter(pk=post_id).select_related("author", "reblog_of").first()
 
 
-def _deliver(kind: str, *, actor_id: int, post: Post | None, recipient_ids: Iterable[int]) -> int:
+def _preferences(employee_ids: Iterable[int]) -> dict[int, Preferences]:
+    """Saved preferences by employee; those without a row get the defaults (everything on)."""
+    ids = set(employee_ids)
+    saved = {p.employee_id: p for p in Preferences.objects.filter(employee_id__in=ids)}
+    return {pk: saved.get(pk) or Preferences(employee_id=pk) for pk in ids}
+
+
+def _wants(preferences: Preferences, kind: str, *, reply: bool, follows_actor: bool) -> bool:
+    if kind == Kind.MENTION:
+        # A reply to one's own post is told apart from a mention elsewhere, though both arrive as mentions.
+        return preferences.reply if reply else preferences.mention
+    if kind in (Kind.FAVOURITE, Kind.REBLOG, Kind.FOLLOW):
+        source = getattr(preferences, kind)
+        return source == Source.EVERYONE or (source == Source.FOLLOWING and follows_actor)
+    if kind == Kind.POLL:
+        return preferences.poll
+    if kind == Kind.UPDATE:
+        return preferences.update
+    return True
+
+
+def _deliver(
+    kind: str,
+    *,
+    actor_id: int,
+    post: Post | None,
+    recipient_ids: Iterable[int],
+    replied_to_id: int | None = None,
+) -> int:
     """Create the notifications that pass the rules; returns how many were new."""
+    from social.models import Follow
+
     wanted = {pk for pk in recipient_ids if pk != actor_id}
     if not wanted:
         return 0
+    preferences = _preferences(wanted)
+    selective = [pk for pk, p in preferences.items() if Source.FOLLOWING in (p.favourite, p.reblog, p.follow)]
+    follow_actor = set(
+        Follow.objects.filter(follower_id__in=selective, followee_id=actor_id).values_list(
+            "follower_id", flat=True
+        )
+        if selective
+        else ()
+    )
     made = 0
     for recipient in Employee.objects.filter(pk__in=wanted, is_active=True).select_related("unit"):
+        reply = recipient.pk == replied_to_id
+        if not _wants(
+            preferences[recipient.pk], kind, reply=reply, follows_actor=recipient.pk in follow_actor
+        ):
+            continue
         if post is not None and not can_view_post(Viewer.of(recipient), post):
             continue
         if is_silenced(recipient.pk, actor_id, for_notifications=True):
@@ -103,7 +149,13 @@ def deliver_post_created(post_id: int) -> int:
     recipients = set(Mention.objects.filter(post=post).values_list("employee_id", flat=True))
     if post.in_reply_to_account_id is not None:
         recipients.add(post.in_reply_to_account_id)
-    return _deliver(Kind.MENTION, actor_id=post.author_id, post=post, recipient_ids=recipients)
+    return _deliver(
+        Kind.MENTION,
+        actor_id=post.author_id,
+        post=post,
+        recipient_ids=recipients,
+        replied_to_id=post.in_reply_to_account_id,
+    )
 
 
 def _original(post: Post) -> Post:
@@ -157,6 +209,8 @@ def deliver_poll_ended(poll_id: int) -> int:
     post = poll.post
     voters = set(PollVote.objects.filter(poll=poll).values_list("voter_id", flat=True))
     made = _deliver(Kind.POLL, actor_id=post.author_id, post=post, recipient_ids=voters)
+    if not _preferences([post.author_id])[post.author_id].poll:
+        return made
     notification, created = Notification.objects.get_or_create(
         recipient_id=post.author_id, kind=Kind.POLL, actor_id=post.author_id, post=post
     )
@@ -186,3 +240,28 @@ def notification_dismiss(*, viewer_employee: Employee, notification_id: int | st
 def notifications_clear(*, employee: Employee) -> int:
     deleted, _ = Notification.objects.filter(recipient=employee).delete()
     return deleted
+
+
+@transaction.atomic
+def notification_preferences_update(
+    *,
+    employee: Employee,
+    mention: bool,
+    reply: bool,
+    favourite: str,
+    reblog: str,
+    follow: str,
+    poll: bool,
+    update: bool,
+) -> Preferences:
+    """Saves what the employee wants to hear about; applies to notifications created from now on.
+    Raises ValidationError (nothing saved) for a source that is not everyone, following or nobody."""
+    sources = {"favourite": favourite, "reblog": reblog, "follow": follow}
+    for field, value in sources.items():
+        if value not in Source.values:
+            raise ValidationError(f"{field} must be one of {', '.join(Source.values)}.")
+    preferences, _ = Preferences.objects.update_or_create(
+        employee=employee,
+        defaults={"mention": mention, "reply": reply, "poll": poll, "update": update, **sources},
+    )
+    return preferences
