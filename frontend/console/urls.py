@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend.console import integrations, views
+from frontend.console import exports, integrations, views
 
 app_name = "console"
 urlpatterns = [
@@ -26,4 +26,6 @@ urlpatterns = [
     path("scim/<int:token_id>/revoke/", integrations.scim_token_revoke, name="scim-revoke"),
     path("billing/", integrations.billing_page, name="billing"),
     path("billing/subscription/", integrations.billing_subscription, name="billing-subscription"),
+    path("export/", exports.export_page, name="export"),
+    path("export/<int:export_id>/download/", exports.export_download, name="export-download"),
 ]
