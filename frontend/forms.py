@@ -1,4 +1,5 @@
-"""Forms of the web app: the composer (with its audience picker), profile settings, personal tokens."""
+"""Forms of the web app: the composer (with its audience picker), profile settings, notification
+preferences, personal tokens."""
 
 from __future__ import annotations
 
@@ -222,6 +223,9 @@ class ComposeForm:
         return range(MAX_IMAGES)
 
 
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+
+
 class ProfileForm(forms.Form):
     bio = forms.CharField(
         label=gettext_lazy("About me"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -230,14 +234,46 @@ class ProfileForm(forms.Form):
     locale = forms.ChoiceField(
         label=gettext_lazy("Language"),
         required=False,
-        choices=[("", gettext_lazy("Company default")), ("ko", "한국어"), ("en", "English")],
+        choices=[("", gettext_lazy("Company default")), *LANGUAGE_NAMES.items()],
     )
 
-    def __init__(self, *args: Any, employee: Employee, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, employee: Employee, company_language: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial = {"bio": employee.bio, "locale": employee.locale}
+        if company_language in LANGUAGE_NAMES:
+            # Say which language "company default" is, so choosing it is not a guess.
+            field = self.fields["locale"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [
+                ("", _("Company default (%(language)s)") % {"language": LANGUAGE_NAMES[company_language]}),
+                *list(field.choices)[1:],
+            ]
         self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,image/gif"
+
+
+NOTIFICATION_SOURCES = [
+    ("everyone", gettext_lazy("From everyone")),
+    ("following", gettext_lazy("Only from people I follow")),
+    ("nobody", gettext_lazy("Off")),
+]
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One switch per kind; likes, reposts and follows can be limited to people one follows."""
+
+    mention = forms.BooleanField(label=gettext_lazy("Someone mentions me"), required=False)
+    reply = forms.BooleanField(label=gettext_lazy("Someone replies to my post"), required=False)
+    favourite = forms.ChoiceField(label=gettext_lazy("Someone likes my post"), choices=NOTIFICATION_SOURCES)
+    reblog = forms.ChoiceField(label=gettext_lazy("Someone reposts my post"), choices=NOTIFICATION_SOURCES)
+    follow = forms.ChoiceField(label=gettext_lazy("Someone follows me"), choices=NOTIFICATION_SOURCES)
+    poll = forms.BooleanField(label=gettext_lazy("A poll I voted in or created has ended"), required=False)
+    update = forms.BooleanField(label=gettext_lazy("A post I reposted was edited"), required=False)
+
+    def __init__(self, *args: Any, preferences: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial = {name: getattr(preferences, name) for name in self.fields}
 
 
 class TokenForm(forms.Form):

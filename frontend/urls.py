@@ -38,6 +38,7 @@ urlpatterns = [
     path("posts/<int:post_id>/vote", views.vote, name="vote"),
     path("posts/<int:post_id>/delete", views.delete, name="delete"),
     path("settings/", views.settings_profile, name="settings"),
+    path("settings/notifications/", views.settings_notifications, name="settings-notifications"),
     path("settings/apps/", views.settings_apps, name="settings-apps"),
     path("settings/apps/<int:application_id>/revoke", views.settings_app_revoke, name="settings-app-revoke"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

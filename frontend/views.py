@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 import policy
 from common.paging import Page, PageInvalid
 from frontend import cards, selectors
-from frontend.forms import ComposeForm, ProfileForm, TokenForm, refusal_message
+from frontend.forms import ComposeForm, NotificationPreferencesForm, ProfileForm, TokenForm, refusal_message
 from policy import Viewer
 
 TIMELINE_SIZE = 40
@@ -561,26 +561,27 @@ def search(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 @employee_view
 def settings_profile(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     from directory.services import employee_update_profile
+    from frontend.middleware import company_language
 
     me = viewer.employee
     assert me is not None
-    form = ProfileForm(request.POST or None, request.FILES or None, employee=me)
+    company = company_language(request)
+    form = ProfileForm(request.POST or None, request.FILES or None, employee=me, company_language=company)
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("photo")
         try:
             employee_update_profile(
                 employee=me,
                 bio=form.cleaned_data["bio"],
-                locale=form.cleaned_data["locale"] or None,
+                locale=form.cleaned_data["locale"],  # "" = follow the company's language again
                 photo=photo.read() if photo else None,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if form.cleaned_data["locale"]:
-                from django.utils import translation
+            from django.utils import translation
 
-                translation.activate(form.cleaned_data["locale"])
+            translation.activate(form.cleaned_data["locale"] or company)
             messages.success(request, _("Your profile was saved."))
             return HttpResponseRedirect(reverse("web:settings"))
     return render(
@@ -592,6 +593,30 @@ def settings_profile(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             "title": _("Settings"),
             "section": "profile",
         },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@employee_view
+def settings_notifications(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from notifications.selectors import notification_preferences
+    from notifications.services import notification_preferences_update
+
+    me = viewer.employee
+    assert me is not None
+    form = NotificationPreferencesForm(request.POST or None, preferences=notification_preferences(viewer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            notification_preferences_update(employee=me, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your notification preferences were saved."))
+            return HttpResponseRedirect(reverse("web:settings-notifications"))
+    return render(
+        request,
+        "frontend/settings_notifications.html",
+        {"form": form, "title": _("Notifications"), "section": "notifications"},
         status=422 if request.method == "POST" else 200,
     )
 

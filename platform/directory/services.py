@@ -199,7 +199,7 @@ def employee_update_profile(
     photo: bytes | None = None,
     locale: str | None = None,
 ) -> Employee:
-    """What an employee may change about themself: bio, photo and language.
+    """What an employee may change about themself: bio, photo and language ("" = the company's).
 
     Names are real names from the company directory (HR, SCIM or an admin): a display name that
     differs from the one the directory renders is refused rather than silently ignored.
@@ -216,8 +216,9 @@ def employee_update_profile(
         employee.bio = bio
         fields.append("bio")
     if locale is not None:
-        if locale not in {"ko", "en"}:
-            raise ValidationError("Language must be ko or en.")
+        # "" follows the company's language (CompanySettings, else the tenant's) again.
+        if locale not in {"", "ko", "en"}:
+            raise ValidationError("Language must be ko, en or empty for the company's language.")
         employee.locale = locale
         fields.append("locale")
     if fields:
