@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 import policy
 from audit.services import audit_record
@@ -28,14 +29,14 @@ def _employee(ref: str) -> Employee:
     if found is None and ref.isdigit():
         found = Employee.objects.filter(pk=int(ref)).first()
     if found is None:
-        raise ValidationError(f"No employee {ref}.")
+        raise ValidationError(_("No employee %(ref)s.") % {"ref": ref})
     return found
 
 
 def look(*, admin: Employee, employee_ref: str, what: str, ref: str, ip: str | None) -> dict[str, Any]:
     require_admin(admin)
     if what not in WHAT:
-        raise ValidationError("Choose the company timeline, a profile or a post.")
+        raise ValidationError(_("Choose the company timeline, a profile or a post."))
     subject = _employee(employee_ref)
     viewer = policy.Viewer.of(subject)
     result: dict[str, Any] = {"subject": subject, "what": what}
@@ -49,7 +50,7 @@ def look(*, admin: Employee, employee_ref: str, what: str, ref: str, ip: str | N
         result["posts"] = account_timeline(viewer, profile.pk, Page(limit=LIMIT))
     else:
         if not ref.isdigit():
-            raise ValidationError("Give a post id.")
+            raise ValidationError(_("Give a post id."))
         target = ("post", ref, f"post {ref}")
         try:
             post = policy.access_post(viewer, ref)

@@ -50,6 +50,50 @@ def test_every_page_renders_for_admins(console: Client, path: str) -> None:
     assert response.status_code == 200, path
 
 
+KOREAN_HEADINGS = {
+    "/admin-console/": "관리 콘솔",
+    "/admin-console/org/": "조직도",
+    "/admin-console/ranks/": "직급",
+    "/admin-console/employees/": "직원",
+    "/admin-console/employees/new/": "직원 추가",
+    "/admin-console/import/": "인사 정보 가져오기",
+    "/admin-console/policy/": "정책",
+    "/admin-console/moderation/": "신고 관리",
+    "/admin-console/audit/": "감사 로그",
+    "/admin-console/settings/": "회사 설정",
+    "/admin-console/view-as/": "직원 시점으로 보기",
+}
+KOREAN_NAV = ["개요", "조직도", "직급", "직원", "인사 정보 가져오기", "정책", "신고 관리", "감사 로그"]
+ENGLISH_NAV = [
+    ">Overview<",
+    ">Organisation<",
+    ">Ranks<",
+    ">Employees<",
+    ">Policy<",
+    ">Moderation<",
+    ">Audit log<",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_speaks_korean_to_a_korean_admin(console: Client, path: str) -> None:
+    page = console.get(path).content.decode()
+    assert f"<h1>{KOREAN_HEADINGS[path]}</h1>" in page, path
+    assert all(f">{label}</a>" in page for label in KOREAN_NAV), path
+    assert not [english for english in ENGLISH_NAV if english in page], path
+
+
+def test_console_form_labels_and_messages_are_korean(console: Client, people: People) -> None:
+    policy = console.get("/admin-console/policy/").content.decode()
+    assert "연락 규칙" in policy and "정보 차단벽" in policy and "정책 저장" in policy
+    response = console.post(
+        "/admin-console/org/", {"name": "인사팀", "parent_id": people.root.pk}, follow=True
+    )
+    assert "조직을 추가했습니다." in response.content.decode()
+    unknown = console.get("/admin-console/view-as/", {"employee": "nobody"}).content.decode()
+    assert "nobody 직원을 찾을 수 없습니다." in unknown
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_is_403_for_members(people: People, path: str) -> None:
     assert _client(people.kim).get(path).status_code == 403
@@ -201,7 +245,7 @@ def _upload(console: Client, text: str | bytes, name: str = "directory.csv") -> 
 def test_good_file_previews_then_imports_everything(console: Client, people: People) -> None:
     preview = _upload(console, GOOD)
     body = preview.content.decode()
-    assert preview.status_code == 200 and "All 2 rows are valid" in body
+    assert preview.status_code == 200 and "2개 행이 모두 올바릅니다." in body  # acme is Korean
     assert not Employee.objects.filter(email="park@acme.example").exists()  # a preview writes nothing
     done = console.post("/admin-console/import/", {"confirm": "1", "content": GOOD})
     assert done.status_code == 302
