@@ -356,4 +356,8 @@
       e.detail.shouldSwap = true; e.detail.isError = false;
     }
   });
+  // The OAuth out-of-band code selects itself on click, ready to copy.
+  document.addEventListener("click", function (e) {
+    if (e.target && e.target.classList && e.target.classList.contains("oob-code")) { e.target.select(); }
+  });
 })();
