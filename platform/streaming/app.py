@@ -198,6 +198,24 @@ async def _json_error(send: Send, error: StreamError) -> None:
     await send({"type": "http.response.body", "body": orjson.dumps({"error": error.message})})
 
 
+# ---- compliance audit -----------------------------------------------------------------------------
+
+
+async def _audit_open(scope: Scope, headers: dict[str, str], schema: str, principal: Principal) -> None:
+    """A compliance officer's stream opening is one audit entry, like their other reads (the events
+    that follow are not logged one by one). The token never reaches the log."""
+    query = "&".join(
+        part
+        for part in scope.get("query_string", b"").decode("latin-1").split("&")
+        if part and not part.startswith("access_token=")
+    )
+    path = scope["path"] + (f"?{query}" if query else "")
+    forwarded = headers.get("x-forwarded-for", "").split(",")[0].strip()
+    client = scope.get("client") or (None, None)
+    ip = forwarded or client[0]
+    await hub().db(lookups.record_compliance_stream, schema, principal.employee_id, path, ip)
+
+
 # ---- SSE ------------------------------------------------------------------------------------------
 
 
@@ -230,6 +248,8 @@ async def _http(scope: Scope, receive: Receive, send: Send) -> None:
         await _json_error(send, error)
         return
     try:
+        if principal.compliance:
+            await _audit_open(scope, headers, schema, principal)
         await _serve_sse(conn, receive, send)
     finally:
         hub().detach(conn)
@@ -319,6 +339,8 @@ async def _websocket(scope: Scope, receive: Receive, send: Send) -> None:
     if as_protocol:
         accept["subprotocol"] = token
     try:
+        if principal.compliance:
+            await _audit_open(scope, headers, schema, principal)
         await send(accept)
         sender = asyncio.ensure_future(_ws_sender(conn, send))
         try:

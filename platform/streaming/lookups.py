@@ -35,6 +35,8 @@ class Principal:
     token_id: int | None = None
     session_key: str | None = None
     scopes: frozenset[str] | None = None  # None for a session: the web UI may read everything its user may
+    # A compliance officer's streams are audited when opened (audit.middleware, VISIBILITY.md).
+    compliance: bool = False
 
     def may(self, needed: str) -> bool:
         return self.scopes is None or mastodon_scopes.satisfies(self.scopes, needed)
@@ -85,7 +87,12 @@ def principal_for_token(schema: str, token: str) -> Principal | None:
     found = AccessToken.objects.select_related("user").filter(token_checksum=checksum).first()
     if found is None or found.is_expired() or found.user is None or not found.user.is_active:
         return None
-    return Principal(employee_id=found.user.pk, token_id=found.pk, scopes=frozenset(found.scope.split()))
+    return Principal(
+        employee_id=found.user.pk,
+        token_id=found.pk,
+        scopes=frozenset(found.scope.split()),
+        compliance=found.user.role == "compliance",
+    )
 
 
 def principal_for_session(schema: str, session_key: str) -> Principal | None:
@@ -100,7 +107,7 @@ def principal_for_session(schema: str, session_key: str) -> Principal | None:
     user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    return Principal(employee_id=user.pk, session_key=session_key)
+    return Principal(employee_id=user.pk, session_key=session_key, compliance=user.role == "compliance")
 
 
 # ---- viewers and their periodic re-check ----------------------------------------------------------
@@ -235,3 +242,10 @@ def inactive_among(schema: str, employee_ids: set[int]) -> set[int]:
         )
         active = {row[0] for row in cursor.fetchall()}
     return set(employee_ids) - active
+
+
+def record_compliance_stream(schema: str, employee_id: int, path: str, ip: str | None) -> None:
+    from audit.middleware import compliance_stream_opened
+
+    _enter(schema)
+    compliance_stream_opened(employee_id=employee_id, path=path, ip=ip)
