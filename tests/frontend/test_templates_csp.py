@@ -23,6 +23,7 @@ def test_no_template_has_inline_style_script_or_event_handler() -> None:
     offenders = []
     for path in TEMPLATES:
         text = path.read_text(encoding="utf-8")
-        for name, pattern in (("style", INLINE_STYLE), ("handler", INLINE_HANDLER), ("script", INLINE_SCRIPT)):
+        checks = (("style", INLINE_STYLE), ("handler", INLINE_HANDLER), ("script", INLINE_SCRIPT))
+        for name, pattern in checks:
             offenders += [f"{path.relative_to(ROOT)}: inline {name}" for _ in pattern.finditer(text)]
     assert offenders == []
