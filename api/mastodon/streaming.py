@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from django.db import connection
 
-from api.entities import Entities
+from api.entities import Entities, account_rows
 from notifications.models import Notification
 from policy import Viewer
 from posts.models import Post
@@ -36,6 +36,15 @@ class _TenantOrigin:
 def render_status(post: Post) -> str:
     entities = Entities(_TenantOrigin(), Viewer(employee=None))  # type: ignore[arg-type]
     return orjson.dumps(entities.status(post)).decode()
+
+
+def render_accounts(employee_ids: list[int]) -> list[list[str]]:
+    """``[[id, Account JSON], ...]`` in the order given (one query): the participants a direct post's
+    ``conversation`` events show."""
+    entities = Entities(_TenantOrigin(), Viewer(employee=None))  # type: ignore[arg-type]
+    found = {e.pk: e for e in account_rows(employee_ids)}
+    rows = entities.accounts([found[pk] for pk in employee_ids if pk in found])
+    return [[row["id"], orjson.dumps(row).decode()] for row in rows]
 
 
 def render_notification(notification: Notification) -> str:

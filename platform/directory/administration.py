@@ -124,6 +124,7 @@ def org_unit_update(
         )
         unit.parent = new_parent
         unit.path = new_path
+        directory.viewers_changed()  # everyone below it has a new unit chain
     unit.save(update_fields=["name", "parent"])
     after = unit_snapshot(unit)
     if after != before:
@@ -415,6 +416,8 @@ def employee_edit(
         rank_names=directory.rank_names(),
     )
     employee.save()
+    if any(employee_snapshot(employee)[k] != before[k] for k in ("unit_id", "rank_level", "role")):
+        directory.viewers_changed([employee.pk])
     if active != before["active"]:
         _set_active(employee, active=active, actor=actor)
         employee.refresh_from_db()

@@ -255,6 +255,7 @@ def directory_import(*, actor: Employee, data: bytes, ip: str | None = None) -> 
     template = directory.company_settings().display_name_template
     names = directory.rank_names()
     created = updated = 0
+    moved: list[int] = []  # whose unit, rank or role changed: their open streams reload them
     for row in result.rows:
         if row.action == "create":
             fields = {k: v for k, v in row.fields.items() if k != "password"}
@@ -278,15 +279,20 @@ def directory_import(*, actor: Employee, data: bytes, ip: str | None = None) -> 
                 employee, template=template, rank_names=names
             )
             employee.save()
+            after = employee_snapshot(employee)
+            if any(after[k] != before[k] for k in ("unit_id", "rank_level", "role")):
+                moved.append(employee.pk)
             audit_record(
                 actor=actor,
                 action="employee.update",
                 target=employee,
                 before=before,
-                after=employee_snapshot(employee),
+                after=after,
                 ip=ip,
             )
             updated += 1
+    if moved:
+        directory.viewers_changed(moved)
     audit_record(
         actor=actor,
         action="directory.import",

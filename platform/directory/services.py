@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -300,6 +301,7 @@ def tenant_policy_update(*, data: PolicyInput) -> PolicyInput:
     # the old ones for a day otherwise.
     invalidate()
     transaction.on_commit(invalidate)
+    viewers_changed()  # after the invalidation above (on_commit runs in order)
     return data
 
 
@@ -336,6 +338,17 @@ UPDATABLE_FIELDS = frozenset(
     }
 )
 _DISPLAY_NAME_INPUTS = frozenset({"username", "family_name", "given_name", "rank_level", "title"})
+# What the visibility rules read about a reader (policy.Viewer): changing one reaches open streams at once.
+VIEWER_FIELDS = frozenset({"unit", "rank_level", "role"})
+
+
+def viewers_changed(employee_ids: Iterable[int] | None = None) -> None:
+    """After commit, tell the stream processes to reload these readers (None: everyone, with the
+    tenant's rules: a unit moved in the tree or the policy changed). Requests need no such call: they
+    read the directory afresh; open streams hold their readers in memory (streaming.hub)."""
+    from streaming.publish import viewers_changed as announce
+
+    after_commit(announce, None if employee_ids is None else sorted(set(employee_ids)))
 
 
 @transaction.atomic
@@ -364,6 +377,8 @@ def employee_update(*, employee: Employee, **fields: object) -> Employee:
     employee.full_clean(exclude=["password", "photo"], validate_unique=True)
     employee.save(update_fields=update_fields)
     _person_changed(employee.pk)
+    if VIEWER_FIELDS & set(changed):
+        viewers_changed([employee.pk])
     return employee
 
 

@@ -1,8 +1,10 @@
 """Mastodon's streaming API as a lean ASGI app in front of Django (``biztweet.asgi``).
 
 - Server-Sent Events: ``GET /api/v1/streaming/{user, user/notification, public, public/local,
-  public/remote, public/media, …, hashtag?tag=, hashtag/local?tag=, list?list=}`` (also
+  public/remote, public/media, …, hashtag?tag=, hashtag/local?tag=, list?list=, direct}`` (also
   ``/api/v1/streaming?stream=…``), ``event:``/``data:`` lines, a ``:thump`` comment as heartbeat.
+  ``direct`` carries Mastodon's ``conversation`` events (a Conversation whose ``last_status`` is the
+  new direct post), then ``status.update`` and ``delete`` for those posts.
 - WebSocket: ``/api/v1/streaming?stream=…``, and ``{"type": "subscribe"|"unsubscribe", "stream": …,
   "tag"|"list": …}`` messages to multiplex streams over one socket; messages are
   ``{"stream": [...], "event": ..., "payload": "<JSON string>"}``.
@@ -54,6 +56,7 @@ SSE_PATHS = {
     "hashtag": "hashtag",
     "hashtag/local": "hashtag:local",
     "list": "list",
+    "direct": "direct",
 }
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),

@@ -7,9 +7,12 @@ Shape of the work, per process:
   for the follow/mute/list edges into the event's authors (``lookups.event_context``), then one pass
   over the tenant's connections in which each viewer's check is ``policy.admits`` on data in memory;
   the wire bytes are built once per event (per stream name for WebSocket);
+- control messages from the writers act at once: close the streams of a deactivated employee or a
+  revoked token, reload viewers whose unit, rank or role changed (or all of them, with the tenant's
+  rules, after a unit move or a policy edit);
 - a periodic re-check per tenant (one query each for employees, tokens and sessions, however many
-  connections) closes streams whose employee was deactivated or whose credential died, and control
-  messages close them at once when the writer says so.
+  connections) is the safety net for a lost control message: it closes streams whose employee was
+  deactivated or whose credential died, and reloads every viewer each ``refresh_seconds``.
 
 Everything here runs on the event loop; database work goes to a small thread pool.
 """
@@ -30,7 +33,7 @@ import orjson
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from policy import Viewer
+from policy import PostAudience, Viewer
 from streaming import lookups, visibility
 from streaming.lookups import EventContext, Principal, TenantRef
 from streaming.publish import CHANNEL_SUFFIX, channel
@@ -62,7 +65,8 @@ PUBLIC_KINDS = {
 }
 HASHTAG_KINDS = {"hashtag", "hashtag:local"}
 LIST = "list"
-KINDS = {USER, NOTIFICATION, LIST, *PUBLIC_KINDS, *HASHTAG_KINDS}
+DIRECT = "direct"
+KINDS = {USER, NOTIFICATION, LIST, DIRECT, *PUBLIC_KINDS, *HASHTAG_KINDS}
 # The scope each stream needs (Mastodon: read:statuses, or read:notifications for notifications only).
 SCOPE = {NOTIFICATION: "read:notifications"}
 
@@ -169,6 +173,8 @@ class _Tenant:
     worker: asyncio.Task[None] | None = None
     last_refresh: float = 0.0
     rules: Any = None
+    # Bumped by every control reload: a viewer load that started before one is stale and not applied.
+    generation: int = 0
 
 
 # ---- wire formats ----------------------------------------------------------------------------------
@@ -202,6 +208,38 @@ class _Frames:
         if found is None:
             found = self._ws[key] = ws_message(sub, self.event, self.payload)
         return found
+
+
+class _Conversations:
+    """The ``conversation`` events of one new direct post, for Mastodon's ``direct`` stream.
+
+    A Conversation differs per participant (``accounts`` are the others, it is unread for all but the
+    author), so it is assembled per viewer, from the Status and Accounts the publisher rendered, without
+    parsing them. Direct posts have a handful of participants: this is a few string joins per event.
+    """
+
+    __slots__ = ("_accounts", "_author", "_by_viewer", "_id", "_status")
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        self._id = str(message.get("thread") or message["id"])
+        self._author: int = message["author"]
+        self._status: str = message["payload"]
+        self._accounts: list[list[str]] = message.get("accounts") or []
+        self._by_viewer: dict[int, _Frames] = {}
+
+    def for_connection(self, conn: Connection, sub: Sub, viewer_id: int) -> bytes | str:
+        frames = self._by_viewer.get(viewer_id)
+        if frames is None:
+            me = str(viewer_id)
+            # Mastodon shows the viewer's own account when nobody else takes part.
+            others = [a for i, a in self._accounts if i != me] or [a for i, a in self._accounts if i == me]
+            unread = "false" if viewer_id == self._author else "true"
+            payload = (
+                f'{{"id":"{self._id}","unread":{unread},"accounts":[{",".join(others)}],'
+                f'"last_status":{self._status}}}'
+            )
+            frames = self._by_viewer[viewer_id] = _Frames("conversation", payload)
+        return frames.for_connection(conn, sub)
 
 
 # ---- the hub ---------------------------------------------------------------------------------------
@@ -293,11 +331,13 @@ class Hub:
             tenant.worker = asyncio.create_task(self._tenant_worker(tenant), name=f"stream-{conn.schema}")
         await self._subscribe(conn.schema)
         employee_id = conn.principal.employee_id
-        if employee_id not in tenant.viewers:
+        while employee_id not in tenant.viewers:
+            generation = tenant.generation
             found = await self.db(lookups.viewers, conn.schema, {employee_id})
             if employee_id not in found:
                 return False
-            tenant.viewers[employee_id] = found[employee_id]
+            if generation == tenant.generation:  # else a reload came meanwhile: this may be stale
+                tenant.viewers[employee_id] = found[employee_id]
         tenant.refs[employee_id] += 1
         tenant.connections.add(conn)
         return True
@@ -377,10 +417,35 @@ class Hub:
             tenant.viewers.pop(message["employee"], None)
         elif kind == "revoke":
             self._close_where(tenant, lambda c: c.principal.token_id == message["token"])
+        elif kind == "reload":
+            await self._reload(tenant, message.get("employees"))
         elif kind == "notification":
             await self._deliver_notification(tenant, message)
         elif kind in {"update", "status.update", "delete"}:
             await self._deliver_post(tenant, message)
+
+    async def _reload(self, tenant: _Tenant, employee_ids: list[int] | None) -> None:
+        """A writer changed what the rules read about these viewers (None: about anyone, or the rules
+        themselves): reload them before the next event is delivered, and close the streams of any who
+        are no longer active. Runs in the tenant's event order, so every event published after the
+        change's commit is checked against the new facts."""
+        tenant.generation += 1
+        if employee_ids is None:
+            tenant.rules = await self.db(lookups.current_rules, tenant.schema)
+            wanted = set(tenant.refs)
+        else:
+            wanted = set(employee_ids) & set(tenant.refs)
+        if not wanted:
+            return
+        fresh = await self.db(lookups.viewers, tenant.schema, wanted, tenant.rules)
+        wanted &= set(tenant.refs)  # (streams may have closed meanwhile)
+        for employee_id in wanted & set(fresh):
+            tenant.viewers[employee_id] = fresh[employee_id]
+        gone = wanted - set(fresh)
+        for employee_id in gone:
+            tenant.viewers.pop(employee_id, None)
+        if gone:
+            self._close_where(tenant, lambda c: c.principal.employee_id in gone)
 
     def _close_where(self, tenant: _Tenant, condition: Callable[[Connection], bool]) -> None:
         for conn in [c for c in tenant.connections if condition(c)]:
@@ -431,7 +496,8 @@ class Hub:
         )
         event = message["k"]
         frames = _Frames(event, message["payload"])
-        route = _Route(message, context, authors)
+        conversations = _Conversations(message) if event == "update" and DIRECT in kinds else None
+        route = _Route(message, context, authors, audience)
         for conn in list(tenant.connections):
             if conn.closed:
                 continue
@@ -446,7 +512,11 @@ class Hub:
                     continue
                 if visible is None:
                     visible = visibility.admits(audience, viewer)
-                if visible:
+                if not visible:
+                    break
+                if conversations is not None and sub.kind == DIRECT:
+                    conn.push(conversations.for_connection(conn, sub, conn.principal.employee_id))
+                else:
                     conn.push(frames.for_connection(conn, sub))
 
     # -- periodic work ------------------------------------------------------------------------------
@@ -479,8 +549,10 @@ class Hub:
             for viewer in tenant.viewers.values():
                 lookups.prepare(viewer, rules)
         if now - tenant.last_refresh >= self.refresh_seconds:
+            generation = tenant.generation
             fresh = await self.db(lookups.viewers, tenant.schema, employees)
-            tenant.viewers.update({k: v for k, v in fresh.items() if k in tenant.refs})
+            if generation == tenant.generation:  # else a control reload already applied newer facts
+                tenant.viewers.update({k: v for k, v in fresh.items() if k in tenant.refs})
             active = set(fresh)
             tenant.last_refresh = now
         else:
@@ -528,7 +600,9 @@ class _Route:
         "_authors",
         "_context",
         "author",
+        "direct",
         "media",
+        "mentioned",
         "original_author",
         "public",
         "reply_to",
@@ -536,7 +610,9 @@ class _Route:
         "tags",
     )
 
-    def __init__(self, message: dict[str, Any], context: EventContext, authors: set[int]) -> None:
+    def __init__(
+        self, message: dict[str, Any], context: EventContext, authors: set[int], audience: PostAudience
+    ) -> None:
         self._context = context
         self._authors = authors
         self.author: int = message["author"]
@@ -546,6 +622,8 @@ class _Route:
         self.taggable: bool = message.get("taggable", False)
         self.media: bool = message.get("media", False)
         self.tags = frozenset(message.get("tags") or ())
+        self.direct: bool = message.get("direct", False)
+        self.mentioned = audience.mentioned
 
     def followees_of(self, viewer_id: int | None) -> frozenset[int]:
         followers = self._context.followers
@@ -575,6 +653,10 @@ class _Route:
             return self.taggable and sub.tag in self.tags and (self.author == me or not self._silenced(me))
         if kind == LIST:
             return self._list(sub, me)
+        if kind == DIRECT:
+            # Mastodon's direct stream: the direct conversations one takes part in (as author or
+            # mentioned); whether the viewer may see the post is still policy's question.
+            return self.direct and (self.author == me or (me in self.mentioned and not self._silenced(me)))
         return False
 
     def _home(self, me: int) -> bool:

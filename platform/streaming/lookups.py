@@ -113,8 +113,9 @@ def principal_for_session(schema: str, session_key: str) -> Principal | None:
 # ---- viewers and their periodic re-check ----------------------------------------------------------
 
 
-def viewers(schema: str, employee_ids: set[int]) -> dict[int, Viewer]:
-    """Ready viewers for the active ones among ``employee_ids`` (the rest are gone: close their streams).
+def viewers(schema: str, employee_ids: set[int], rules: TenantRules | None = None) -> dict[int, Viewer]:
+    """Ready viewers for the active ones among ``employee_ids`` (the rest are gone: close their streams),
+    under ``rules`` when given (else the tenant's current ones).
 
     ``followees`` starts empty on purpose: the only follow edges a delivery depends on are those to
     the event's authors, and each event loads exactly those (``event_context``), so they are exact at
@@ -126,7 +127,7 @@ def viewers(schema: str, employee_ids: set[int]) -> dict[int, Viewer]:
     out: dict[int, Viewer] = {}
     for employee in Employee.objects.filter(pk__in=employee_ids, is_active=True).select_related("unit"):
         viewer = Viewer(employee=employee, _followees=frozenset())
-        prepare(viewer)
+        prepare(viewer, rules)
         out[employee.pk] = viewer
     return out
 

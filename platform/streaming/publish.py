@@ -12,6 +12,7 @@ Publishing never fails the write that triggered it: a post is saved whether or n
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -64,6 +65,9 @@ def _post_facts(post: Any) -> dict[str, Any]:
         and (not is_reply or post.in_reply_to_account_id == post.author_id),
         # The hashtag timeline's rule: every audience the viewer may see except unlisted and direct.
         "taggable": original is None and not post.unlisted and post.audience != Audience.DIRECT,
+        # Mastodon's ``direct`` stream: direct posts (never reposted), grouped by conversation.
+        "direct": original is None and post.audience == Audience.DIRECT,
+        "thread": post.thread_id or post.pk,
         "media": MediaAttachment.objects.filter(post_id=post.pk).exists(),
         "tags": tags,
         "aud": visibility.encode(visibility.audience_for(post)),
@@ -82,13 +86,20 @@ def _load_post(post_id: int) -> Any:
 
 
 def _post_event(kind: str, post_id: int) -> None:
-    from api.mastodon.streaming import render_status
+    from api.mastodon.streaming import render_accounts, render_status
 
     try:
         post = _load_post(post_id)
         if post is None:
             return
-        _send({"k": kind, **_post_facts(post), "payload": render_status(post)})
+        facts = _post_facts(post)
+        message = {"k": kind, **facts, "payload": render_status(post)}
+        if kind == "update" and facts["direct"]:
+            # A ``conversation`` event names the other participants as Accounts: rendered once here,
+            # each stream process picks the ones its viewer's Conversation shows.
+            participants = [post.author_id, *facts["aud"]["mentioned"]]
+            message["accounts"] = render_accounts(list(dict.fromkeys(participants)))
+        _send(message)
     except Exception:
         # A failure here must never surface in the writer's request (this runs after its commit).
         log.exception("stream event %s for post %s failed", kind, post_id)
@@ -153,7 +164,7 @@ def notification_created(notification_id: int) -> None:
         log.exception("stream event for notification %s failed", notification_id)
 
 
-# ---- control messages: close streams now instead of at the next periodic check ---------------------
+# ---- control messages: act now instead of at the next periodic check -------------------------------
 
 
 def employee_disconnected(employee_id: int) -> None:
@@ -164,3 +175,19 @@ def employee_disconnected(employee_id: int) -> None:
 def token_revoked(token_id: int) -> None:
     """Close the streams opened with one OAuth access token."""
     _send({"k": "revoke", "token": int(token_id)})
+
+
+# Past this many people one message says "everyone": a reload of all viewers costs one query anyway.
+RELOAD_ALL_ABOVE = 1000
+
+
+def viewers_changed(employee_ids: Iterable[int] | None = None) -> None:
+    """What the rules read about these readers changed (unit, rank, role): stream processes reload
+    them now instead of at their periodic refresh. ``None`` reloads every viewer and the tenant's
+    rules (a unit moved in the tree, the policy was edited)."""
+    ids = None if employee_ids is None else sorted({int(i) for i in employee_ids})
+    if ids is not None and not ids:
+        return
+    if ids is not None and len(ids) > RELOAD_ALL_ABOVE:
+        ids = None
+    _send({"k": "reload", "employees": ids})

@@ -77,6 +77,15 @@ def localhost_is_loopback() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loopback) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    with serve_world(django_db_blocker, tmp_path_factory) as made:
+        yield made
+
+
+@contextlib.contextmanager
+def serve_world(  # type: ignore[no-untyped-def]
+    django_db_blocker, tmp_path_factory, *, extra_env: dict[str, str] | None = None
+) -> Iterator[World]:
+    """The committed people and units of a module, and a server (``extra_env`` for its process)."""
     suffix = uuid.uuid4().hex[:6]
     log: Path = tmp_path_factory.mktemp("streaming") / "server.log"
     with django_db_blocker.unblock():
@@ -115,7 +124,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loo
                 "revoked": person("revoked", sales, 5),
             }
         connection.set_schema_to_public()
-        with asgi_server(log=log) as base:
+        with asgi_server(log=log, extra_env=extra_env) as base:
             port = int(base.rsplit(":", 1)[1])
             try:
                 yield World(port, tenant, app, root, sales, lab, people, [sales, lab])
