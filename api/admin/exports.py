@@ -81,7 +81,7 @@ class ExportDetail(_ExportView):
 
 
 class ExportDownload(_ExportView):
-    def get(self, request: Request, pk: str) -> HttpResponse:
+    def get(self, request: Request, pk: str) -> HttpResponse | FileResponse:
         export = selectors.export_get(self.viewer, pk)
         if export.state == "failed":
             return error("This export failed; start a new one.", 409)

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,13 +24,13 @@ from directory.models import Employee, Role
 from exports import selectors, services
 from frontend.console.views import _done, _page, _page_render, _viewer
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def export_view(view: View) -> View:
     @login_required(login_url="web:login")
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (isinstance(user, Employee) and user.is_active and user.role in (Role.ADMIN, Role.COMPLIANCE)):
             raise PermissionDenied(_("Exports are for administrators and compliance officers."))
@@ -76,7 +77,7 @@ def export_page(request: HttpRequest, employee: Employee) -> HttpResponse:
 
 @export_view
 @require_GET
-def export_download(request: HttpRequest, employee: Employee, export_id: int) -> HttpResponse:
+def export_download(request: HttpRequest, employee: Employee, export_id: int) -> HttpResponse | FileResponse:
     viewer = _viewer(request)
     export = selectors.export_get(viewer, export_id)
     if not selectors.may_download(viewer, export):

@@ -88,8 +88,7 @@ class ComplianceReadMiddleware:
         if (
             request.method in ("GET", "HEAD")
             and 200 <= response.status_code < 300
-            and getattr(request, "tenant", None) is not None
-            and getattr(request.tenant, "schema_name", "public") != "public"
+            and getattr(getattr(request, "tenant", None), "schema_name", "public") != "public"
             and is_audited_path(request.path)
         ):
             officer = _compliance_officer(request)

@@ -106,7 +106,7 @@ def org_units() -> Iterator[dict[str, Any]]:
 
 
 def ranks() -> list[dict[str, Any]]:
-    return list(Rank.objects.order_by("level").values("level", "name"))
+    return [{"level": r.level, "name": r.name} for r in Rank.objects.order_by("level")]
 
 
 # Directory fields only: no password hash, no tokens, no sessions.
@@ -215,7 +215,7 @@ def posts(viewer: Viewer) -> Iterator[dict[str, Any]]:
         # Bookmarks are private to whoever made them: a full export has them all, an admin's only their own.
         marks = Bookmark.objects.filter(post_id__in=ids)
         if not full:
-            marks = marks.filter(employee_id=viewer.id)
+            marks = marks.filter(employee=viewer.employee)
         bookmarks = _grouped(marks.order_by("id").values_list("post_id", "employee_id"))
         edits = _grouped(
             (e["post_id"], e)
