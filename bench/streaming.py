@@ -118,13 +118,16 @@ def rss_kib(pid: int) -> int:
     return int(psutil.Process(pid).memory_info().rss // 1024)
 
 
-def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+OURS = "biztweet.asgi:application"
+
+
+def start_server(port: int, env: dict[str, str], log: Path, app: str = OURS) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "biztweet.asgi:application",
+            app,
             "--host",
             "127.0.0.1",
             "--port",
@@ -160,7 +163,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(
+    args: argparse.Namespace, *, app: str = OURS, send: Any = None, name: str = "streaming"
+) -> dict[str, Any]:
+    """Serve ``app``, open the streams, post, and measure. ``send`` replaces how a published event
+    leaves (``streaming.publish._send``: a Redis PUBLISH) for a baseline that delivers otherwise;
+    ``name`` prefixes the files in bench/out/."""
     from django.db import connection
     from django_tenants.utils import tenant_context
 
@@ -173,10 +181,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     OUT.mkdir(exist_ok=True)
     port = free_port()
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'platform'}")
-    server = start_server(port, env, OUT / "streaming-server.log")
+    server = start_server(port, env, OUT / f"{name}-server.log", app)
     client: subprocess.Popen[str] | None = None
     try:
-        token_file = OUT / "streaming-tokens.txt"
+        token_file = OUT / f"{name}-tokens.txt"
         # One stream first, so the baseline includes the hub, the Redis subscription and the thread pool.
         token_file.write_text(tokens[0] + "\n")
         warm = subprocess.Popen(
@@ -192,7 +200,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         client = subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "streaming_client.py"), "--port", str(port),
              "--host-header", f"{HOST}:{port}", "--tokens", str(token_file),
-             "--out", str(OUT / "streaming-received.json")],
+             "--out", str(OUT / f"{name}-received.json")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         assert client.stdout is not None
@@ -205,7 +213,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         loaded = rss_kib(server.pid)
         sent: dict[str, float] = {}
         published: dict[str, float] = {}
-        send = streaming_publish._send
+        send = send or streaming_publish._send
 
         def timed_send(message: dict[str, Any], **kwargs: Any) -> None:
             # When the event leaves for Redis: splits the delay into writing + rendering and delivery.
@@ -228,7 +236,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         client.wait(timeout=120)
         warm.stdin.close()  # type: ignore[union-attr]
         warm.wait(timeout=30)
-        received: dict[str, list[float]] = json.loads((OUT / "streaming-received.json").read_text())
+        received: dict[str, list[float]] = json.loads((OUT / f"{name}-received.json").read_text())
     finally:
         for proc in (client, server):
             if proc is not None and proc.poll() is None:
@@ -269,10 +277,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def arguments(doc: str | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=30)
     parser.add_argument("--interval", type=float, default=1.0)
@@ -284,8 +290,11 @@ def main() -> None:
     args = parser.parse_args()
     ensure_database(args.database_url)
     setup_django(args.database_url, args.redis_url)
-    result = run(args)
-    (OUT / "streaming.json").write_text(json.dumps(result, indent=2))
+    return args
+
+
+def report(result: dict[str, Any], name: str = "streaming") -> None:
+    (OUT / f"{name}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     print()
     print("| streams | KiB/stream | RSS loaded | post → delivery p50 | p90 | p99 | max | delivered |")
@@ -295,6 +304,10 @@ def main() -> None:
         f"| {result['p50_ms']} ms | {result['p90_ms']} ms | {result['p99_ms']} ms | {result['max_ms']} ms "
         f"| {result['deliveries']:,} / {result['expected_deliveries']:,} |"
     )
+
+
+def main() -> None:
+    report(run(arguments(__doc__)))
 
 
 if __name__ == "__main__":
