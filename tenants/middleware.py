@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
-from tenants.models import Tenant
+from tenants.models import Domain, Tenant
+
+# How long a process trusts what it read about a host. Every request used to pay two statements for it
+# (SET search_path to public, then the domain lookup) before its own; a change made in this process
+# (suspend, reactivate, a new domain) clears the cache at once through the signals below, and other
+# processes see it within this many seconds.
+HOST_CACHE_SECONDS = 5.0
+
+_hosts: dict[str, tuple[float, dict[str, Any]]] = {}
+_hosts_lock = threading.Lock()
+
+
+def _tenant_fields(tenant: Tenant) -> dict[str, Any]:
+    return {f.attname: getattr(tenant, f.attname) for f in Tenant._meta.concrete_fields}
+
+
+def host_tenant(hostname: str) -> Tenant:
+    """The tenant serving ``hostname``, a fresh instance per call (requests never share one object, so
+    nothing one request caches on it leaks into another). Raises Domain.DoesNotExist."""
+    now = time.monotonic()
+    hit = _hosts.get(hostname)
+    if hit is None or hit[0] < now:
+        domain = Domain.objects.select_related("tenant").get(domain=hostname)
+        hit = (now + HOST_CACHE_SECONDS, _tenant_fields(domain.tenant))
+        with _hosts_lock:
+            _hosts[hostname] = hit
+    tenant = Tenant(**hit[1])
+    tenant._state.adding = False
+    tenant._state.db = "default"
+    return tenant
+
+
+@receiver(post_save, sender=Tenant)
+@receiver(post_delete, sender=Tenant)
+@receiver(post_save, sender=Domain)
+@receiver(post_delete, sender=Domain)
+def _forget_hosts(**_: Any) -> None:
+    with _hosts_lock:
+        _hosts.clear()
 
 
 class TenantHostMiddleware(TenantMainMiddleware):
@@ -21,7 +65,7 @@ class TenantHostMiddleware(TenantMainMiddleware):
     def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
         if hostname == settings.BASE_DOMAIN:
             return Tenant(schema_name=get_public_schema_name(), slug="", name="BizTweet Cloud")
-        return super().get_tenant(domain_model, hostname)
+        return host_tenant(hostname)
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         body = render_to_string("tenants/unknown_host.html", {"hostname": hostname})

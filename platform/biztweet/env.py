@@ -20,6 +20,7 @@ _TRUE = {"1", "true", "yes", "on"}
 @dataclass(frozen=True)
 class Env:
     database_url: str
+    database_pool_size: int
     redis_url: str
     base_domain: str
     secret_key: str
@@ -45,6 +46,8 @@ def read(environ: Mapping[str, str] | None = None) -> Env:
     debug = e.get("DEBUG", "").lower() in _TRUE
     return Env(
         database_url=e.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        # Connections each process keeps open for its request threads; 0 opens one per request instead.
+        database_pool_size=int(e.get("DATABASE_POOL_SIZE") or 8),
         redis_url=e.get("REDIS_URL") or DEFAULT_REDIS_URL,
         base_domain=(e.get("BASE_DOMAIN") or "localhost").lower().strip("."),
         # The embedded default is only for laptops; production images refuse to start without one

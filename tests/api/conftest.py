@@ -18,6 +18,7 @@ from directory.models import Employee, OrgUnit
 from directory.services import employee_create, unit_create
 from tenants.models import Tenant
 from tests.conftest import ACME_HOST
+from tests.support.queries import is_tenant_routing
 
 
 @dataclass
@@ -132,7 +133,7 @@ def people(acme: Tenant) -> People:
 
 
 class Queries:
-    """SQL statements run inside the block, leaving out django-tenants' ``SET search_path``."""
+    """SQL statements run inside the block, leaving out tenant routing (``is_tenant_routing``)."""
 
     def __init__(self) -> None:
         from django.db import connection
@@ -149,4 +150,4 @@ class Queries:
 
     @property
     def count(self) -> int:
-        return sum(1 for q in self._ctx.captured_queries if not q["sql"].startswith("SET search_path"))
+        return sum(1 for q in self._ctx.captured_queries if not is_tenant_routing(q["sql"]))

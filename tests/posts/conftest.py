@@ -17,6 +17,7 @@ from directory.models import Employee, OrgUnit, Role
 from directory.services import employee_create, unit_create
 from social.models import Follow
 from tenants.models import Tenant
+from tests.support.queries import is_tenant_routing
 
 
 @dataclass
@@ -89,9 +90,7 @@ class Queries:
     def at_most(self, limit: int) -> Iterator[None]:
         with CaptureQueriesContext(connection) as captured:
             yield
-        self.statements = [
-            q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")
-        ]
+        self.statements = [q["sql"] for q in captured.captured_queries if not is_tenant_routing(q["sql"])]
         assert len(self.statements) <= limit, f"{len(self.statements)} queries > {limit}:\n" + "\n".join(
             self.statements
         )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.queries import is_tenant_routing
 from timelines import feeds
 
 
@@ -40,7 +41,7 @@ def assert_max_queries():  # type: ignore[no-untyped-def]
     def check(limit: int) -> Iterator[None]:
         with CaptureQueriesContext(connection) as ctx:
             yield
-        sqls = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith("SET search_path")]
+        sqls = [q["sql"] for q in ctx.captured_queries if not is_tenant_routing(q["sql"])]
         assert len(sqls) <= limit, f"{len(sqls)} queries > {limit}:\n" + "\n".join(sqls)
 
     return check
