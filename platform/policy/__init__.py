@@ -19,7 +19,14 @@ from policy.audience import (
     audience_members,
     audience_preview,
 )
-from policy.posts import access_post, can_view_post, dangerously_all_posts, is_barred, visible_posts
+from policy.posts import (
+    access_post,
+    can_view_post,
+    dangerously_all_posts,
+    is_barred,
+    visible_posts,
+    visible_sql,
+)
 from policy.rules import TenantRules, tenant_rules
 from policy.viewer import Viewer
 
@@ -47,4 +54,5 @@ __all__ = [
     "tenant_rules",
     "unit_targets",
     "visible_posts",
+    "visible_sql",
 ]

@@ -1,4 +1,4 @@
-"""The queryset form and the predicate form of the visibility rules agree, and both match VISIBILITY.md.
+"""The queryset, SQL and predicate forms of the visibility rules agree, and all match VISIBILITY.md.
 
 Every combination of audience, unit target, minimum rank, mention and follow is checked for viewers
 placed everywhere in the org tree, against an oracle that restates the rules in plain Python.
@@ -10,10 +10,11 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 
 from directory.models import Employee, OrgUnit, Role
 from directory.services import employee_create, unit_create
-from policy import Viewer, can_view_post, visible_posts
+from policy import Viewer, can_view_post, visible_posts, visible_sql
 from posts.models import Audience, Mention, Post
 from social.models import Follow
 
@@ -124,15 +125,24 @@ def test_queryset_predicate_and_oracle_agree_for_every_combination(acme) -> None
     for viewer_employee in viewers:
         viewer = Viewer(employee=viewer_employee)
         visible_ids = set(visible_posts(viewer).values_list("id", flat=True))
+        sql_ids = sql_visible_ids(viewer)
         for post, mentioned in posts:
             expected = oracle(viewer_employee, post, mentioned, follows)
             name = viewer_employee.username if viewer_employee else "anonymous"
             assert (post.pk in visible_ids) == expected, f"queryset disagrees for {name} on {_describe(post)}"
+            assert (post.pk in sql_ids) == expected, f"SQL form disagrees for {name} on {_describe(post)}"
             assert can_view_post(viewer, post) == expected, (
                 f"predicate disagrees for {name} on {_describe(post)}"
             )
             checked += 1
     assert checked == len(viewers) * len(posts) > 400
+
+
+def sql_visible_ids(viewer: Viewer) -> set[int]:
+    condition, params = visible_sql(viewer, "p")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT p.id FROM posts_post p WHERE {condition}", params)  # noqa: S608
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _describe(post: Post) -> str:

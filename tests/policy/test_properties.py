@@ -21,6 +21,7 @@ from directory.services import PolicyInput, employee_create, tenant_policy_updat
 from policy import Viewer, admits, audience_for, audience_members, can_view_post, visible_posts
 from posts.models import Audience, Mention, Post
 from social.models import Follow
+from tests.policy.test_matrix import sql_visible_ids
 from timelines import selectors as timelines
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +215,7 @@ def test_every_read_path_returns_exactly_what_visibility_md_defines(acme, spec: 
             viewer = Viewer(employee=Employee.objects.select_related("unit").get(pk=viewer_employee.pk))
             expected = {ps.id for _, ps in posts if sees(world, viewer_employee.pk, ps)}
             assert set(visible_posts(viewer).values_list("id", flat=True)) == expected
+            assert sql_visible_ids(viewer) == expected
             for post, ps in posts:
                 fresh = Post.objects.select_related("author__unit", "reblog_of__author__unit").get(pk=post.pk)
                 assert can_view_post(viewer, fresh) == (ps.id in expected)
