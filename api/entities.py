@@ -18,9 +18,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from rest_framework.request import Request
 
@@ -29,11 +27,9 @@ from policy import Viewer
 from posts.models import (
     Audience,
     MediaAttachment,
-    Mention,
     Poll,
     PollVote,
     Post,
-    PostHashtag,
 )
 from social.models import AccountStats
 
@@ -98,10 +94,31 @@ def _preloaded_authors(posts: list[Post]) -> dict[int, Employee]:
     return found
 
 
-def _json_items(values: list[Any] | None) -> list[dict[str, Any]]:
-    """An array of JSON objects from PostgreSQL, whether the driver decoded its items or not."""
+# A repost's own figures: it has no text, mentions, media or poll, and nothing counts the wrapper itself.
+_REPOST_DETAILS = (0, 0, 0, False, False, False, [], [], False, False)
+
+
+def _preloaded_details(posts: list[Post]) -> dict[int, tuple[Any, ...]]:
+    """Details a selector annotated on the page's rows, each about the row's original (see
+    ``posts.selectors.status_details_annotations``), keyed by the post they describe."""
+    from posts.selectors import DETAIL_FIELDS
+
+    found: dict[int, tuple[Any, ...]] = {}
+    for p in posts:
+        if not getattr(p, "details_of_original", False):
+            continue
+        found[p.reblog_of_id or p.pk] = tuple(getattr(p, field) for field in DETAIL_FIELDS)
+        if p.reblog_of_id is not None:
+            found[p.pk] = _REPOST_DETAILS
+    return found
+
+
+def _json_items(values: str | list[Any] | None) -> list[dict[str, Any]]:
+    """An array of JSON objects from PostgreSQL, whether the driver decoded it (or its items) or not."""
     import orjson
 
+    if isinstance(values, str | bytes):
+        values = orjson.loads(values)
     return [v if isinstance(v, dict) else orjson.loads(v) for v in values or ()]
 
 
@@ -241,33 +258,27 @@ class Entities:
 
         # Everything else about the page's posts in one statement: the counts and the viewer's flags
         # (``status_stats``), mentions and tags as arrays, and whether media or a poll exist — those
-        # two are rare, so their rows are read only when a page has any.
-        from posts.selectors import STATS_FIELDS, PostStats, status_stats_annotations
+        # two are rare, so their rows are read only when a page has any. A selector that already read
+        # them with the page (``posts.selectors.status_details_annotations`` over each row's original,
+        # as the home timeline does) saves the statement.
+        from posts.selectors import DETAIL_FIELDS, PostStats, status_details_sql
 
-        rows = Post.objects.filter(pk__in=ids).annotate(
-            **status_stats_annotations(self.viewer),
-            mention_list=ArraySubquery(
-                Mention.objects.filter(post_id=OuterRef("pk"))
-                .order_by("id")
-                .values(j=JSONObject(id="employee_id", username="employee__username"))
-            ),
-            tag_list=ArraySubquery(
-                PostHashtag.objects.filter(post_id=OuterRef("pk"))
-                .order_by("id")
-                .values(j=JSONObject(name="hashtag__name", display="hashtag__display_name"))
-            ),
-            has_media=Exists(MediaAttachment.objects.filter(post_id=OuterRef("pk"))),
-            has_poll=Exists(Poll.objects.filter(post_id=OuterRef("pk"))),
-        )
+        details = _preloaded_details(posts)
+        if missing_ids := [pk for pk in ids if pk not in details]:
+            sql = status_details_sql(self.viewer)
+            rows = Post.objects.filter(pk__in=missing_ids).extra(  # noqa: S610
+                select={name: sql[name][0] for name in DETAIL_FIELDS},
+                select_params=[p for name in DETAIL_FIELDS for p in sql[name][1]],
+            )
+            details.update({pk: tuple(values) for pk, *values in rows.values_list("pk", *DETAIL_FIELDS)})
         stats: dict[int, PostStats] = {}
         mentions: dict[int, list[dict[str, Any]]] = {}
         tags: dict[int, list[dict[str, Any]]] = {}
         with_media: list[int] = []
         with_poll: list[int] = []
-        for pk, *values, mention_list, tag_list, has_media, has_poll in rows.values_list(
-            "pk", *STATS_FIELDS, "mention_list", "tag_list", "has_media", "has_poll"
-        ):
-            stats[pk] = PostStats(*values)
+        for pk, values in details.items():
+            *counts, mention_list, tag_list, has_media, has_poll = values
+            stats[pk] = PostStats(*counts)
             mentions[pk] = [
                 {"id": str(m["id"]), "username": m["username"], "acct": m["username"],
                  "url": f"{self.base}/@{m['username']}"}

@@ -36,6 +36,33 @@ def post_silenced_q(viewer_id: int | None) -> Q:
     )
 
 
+def silenced_sql(viewer_id: int | None, column: str, alias: str) -> tuple[str, list[object]]:
+    """``silenced_q`` as SQL on an employee id ``column`` (identifiers of our own code only), for reads
+    written in SQL; subquery aliases start with ``alias``."""
+    sql = (
+        f"(EXISTS (SELECT 1 FROM social_mute {alias}_mu WHERE {alias}_mu.muter_id = %s"
+        f" AND {alias}_mu.target_id = {column}"
+        f" AND ({alias}_mu.expires_at IS NULL OR {alias}_mu.expires_at > %s))"
+        f" OR EXISTS (SELECT 1 FROM social_block {alias}_bl WHERE {alias}_bl.blocker_id = %s"
+        f" AND {alias}_bl.target_id = {column})"
+        f" OR EXISTS (SELECT 1 FROM social_block {alias}_bb WHERE {alias}_bb.blocker_id = {column}"
+        f" AND {alias}_bb.target_id = %s))"
+    )
+    return sql, [viewer_id, timezone.now(), viewer_id, viewer_id]
+
+
+def post_silenced_sql(viewer_id: int | None, alias: str) -> tuple[str, list[object]]:
+    """``post_silenced_q`` as SQL on the posts row ``alias``: a post, or the original of a repost, by
+    someone the viewer silenced."""
+    author, author_params = silenced_sql(viewer_id, f"{alias}.author_id", f"{alias}_sa")
+    original, original_params = silenced_sql(viewer_id, f"{alias}_so.author_id", f"{alias}_so")
+    sql = (
+        f"({author} OR EXISTS (SELECT 1 FROM posts_post {alias}_so"
+        f" WHERE {alias}_so.id = {alias}.reblog_of_id AND {original}))"
+    )
+    return sql, [*author_params, *original_params]
+
+
 def is_silenced(viewer_id: int, other_id: int, *, for_notifications: bool = False) -> bool:
     """The predicate form of ``silenced_q`` for one pair."""
     mutes = Mute.objects.filter(active_mutes_q(), muter_id=viewer_id, target_id=other_id)

@@ -19,16 +19,18 @@ Definitions that differ from or extend Mastodon's:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from common.paging import Page
 from directory.models import Employee, OrgUnit, Rank
-from policy import Viewer, visible_posts
+from policy import Viewer, dangerously_all_posts, visible_posts, visible_sql
 from posts.models import Audience, MediaAttachment, Post, PostHashtag
-from social.filters import post_silenced_q
+from social.filters import post_silenced_q, post_silenced_sql
 from social.models import Follow, List, ListMember, RepliesPolicy
 from timelines import feeds
 from timelines.models import Marker, MarkerTimeline
@@ -80,27 +82,63 @@ def _visible(viewer: Viewer) -> QuerySet[Post]:
 
 
 # ---- home ----------------------------------------------------------------------------------------------
+#
+# The busiest read of the product, so its query is written in SQL over ``policy.visible_sql`` (the same
+# rules as ``visible_posts``, proven equal by tests/policy): building the queryset form cost ~35 ms of
+# ORM work per page, several times the SQL itself (bench/RESULTS.md, "Timelines"). One statement takes
+# the feed's candidate ids, merges in the very-followed authors' recent posts, applies policy, Mastodon's
+# home rules and the viewer's mutes and blocks, and brings each row's author and the counts, flags,
+# mentions and tags of its original (``posts.selectors.status_details_annotations``).
+
+_BIGINT_MAX = 2**63 - 1
 
 
-def _home_filter_q(me: int) -> Q:
+def _home_rules_sql(me: int) -> tuple[str, list[object]]:
     """Mastodon's home rules on top of visibility: replies only to people the viewer follows (or to
     themself, or the author's own thread), no reposts of the viewer's own posts, nothing from members
-    of the viewer's exclusive lists."""
-    follows_replied = Exists(
-        Follow.objects.filter(follower_id=me, followee_id=OuterRef("in_reply_to_account_id"))
+    of the viewer's exclusive lists. On the row ``posts_post``."""
+    sql = (
+        "(posts_post.in_reply_to_account_id IS NULL"
+        " OR posts_post.in_reply_to_account_id = posts_post.author_id"
+        " OR posts_post.in_reply_to_account_id = %s"
+        " OR EXISTS (SELECT 1 FROM social_follow hr_f WHERE hr_f.follower_id = %s"
+        " AND hr_f.followee_id = posts_post.in_reply_to_account_id))"
+        " AND NOT EXISTS (SELECT 1 FROM posts_post hr_o WHERE hr_o.id = posts_post.reblog_of_id"
+        " AND hr_o.author_id = %s)"
+        " AND (posts_post.author_id = %s OR NOT EXISTS (SELECT 1 FROM social_listmember hr_lm"
+        " JOIN social_list hr_l ON hr_l.id = hr_lm.list_id WHERE hr_l.owner_id = %s AND hr_l.exclusive"
+        " AND hr_lm.employee_id = posts_post.author_id))"
     )
-    reply_ok = _not_a_reply_q() | Q(in_reply_to_account_id=me) | Q(follows_replied)
-    exclusive = Exists(
-        ListMember.objects.filter(list__owner_id=me, list__exclusive=True, employee_id=OuterRef("author_id"))
-    )
-    return reply_ok & ~Q(reblog_of__author_id=me) & (Q(author_id=me) | ~Q(exclusive))
+    return sql, [me, me, me, me, me]
 
 
-def _home_candidates(
-    me: int, big: set[int], *, bound: int | None, page: Page, count: int
-) -> tuple[list[int], bool]:
-    """Up to ``count`` candidate ids past ``bound`` (older for newest-first pages, newer with ``min_id``),
-    and whether the sources may hold more."""
+def _not_sql(condition: tuple[str, list[object]]) -> tuple[str, list[object]]:
+    return f"NOT {condition[0]}", condition[1]
+
+
+def _candidates_sql(
+    me: int, feed_ids: list[int], big: set[int], *, below: int | None, above: int, ascending: bool, count: int
+) -> tuple[str, list[object]]:
+    """The round's candidate ids, as a subquery: the feed's ids merged with the newest (oldest, for
+    ``min_id`` pages) posts of each very-followed author the viewer follows, within the bounds, the
+    first ``count`` of them in page order."""
+    order = "ASC" if ascending else "DESC"
+    sql = (
+        "SELECT hc.id FROM ("
+        " SELECT unnest(%s::bigint[]) AS id"
+        " UNION SELECT hc_p.id FROM social_follow hc_f CROSS JOIN LATERAL ("
+        "  SELECT hc_x.id FROM posts_post hc_x WHERE hc_x.author_id = hc_f.followee_id"
+        f"  AND hc_x.id < %s AND hc_x.id > %s ORDER BY hc_x.id {order} LIMIT %s) hc_p"
+        " WHERE hc_f.follower_id = %s AND hc_f.followee_id = ANY(%s::bigint[])"
+        f") hc ORDER BY hc.id {order} LIMIT %s"
+    )
+    high = below if below is not None else _BIGINT_MAX
+    return sql, [feed_ids, high, above, count, me, sorted(big), count]
+
+
+def _feed_candidates(me: int, *, bound: int | None, page: Page, count: int) -> tuple[list[int], bool]:
+    """Up to ``count`` ids from the viewer's Redis feed past ``bound`` (older for newest-first pages,
+    newer with ``min_id``), and whether the feed may hold more; rebuilt from PostgreSQL when missing."""
     ascending = page.ascending
     max_id = page.max_id if ascending or bound is None else bound
     min_id = (bound if bound is not None else page.min_id) if ascending else None
@@ -127,19 +165,72 @@ def _home_candidates(
         older = followed_post_ids(me, max_id=ids[-1] if ids else max_id, limit=need)
         more = len(older) >= need
         ids += [pk for pk in older if pk > (page.since_id or 0)]
-    if big:
-        follows_big = Follow.objects.filter(follower_id=me, followee_id__in=big).values("followee_id")
-        extra = Post.objects.filter(author_id__in=follows_big)
-        extra = extra.filter(**Page(max_id=max_id, since_id=page.since_id, min_id=min_id).id_filter())
-        extra_ids = list(extra.order_by("id" if ascending else "-id").values_list("id", flat=True)[:count])
-        more = more or len(extra_ids) >= count
-        ids = sorted(set(ids) | set(extra_ids), reverse=not ascending)[:count]
     return ids, more
 
 
+def _home_rows(
+    viewer: Viewer, feed_ids: list[int], big: set[int], *, bound: int | None, page: Page, count: int
+) -> tuple[list[Post], int | None, bool]:
+    """The round's rows in page order; how far its candidates reached (the last one in page order: the
+    next round starts past it; None when there were none); and whether they were cut at ``count``."""
+    from posts.selectors import status_details_sql
+
+    me = viewer.id
+    assert me is not None
+    ascending = page.ascending
+    below = page.max_id if ascending or bound is None else bound
+    above = (bound if bound is not None else page.min_id) or 0 if ascending else 0
+    above = max(above, page.since_id or 0)
+    candidates, candidate_params = _candidates_sql(
+        me, feed_ids, big, below=below, above=above, ascending=ascending, count=count
+    )
+    reach = (
+        f"(SELECT jsonb_build_array({'max' if ascending else 'min'}(hr.id), count(*) >= %s)"
+        f" FROM ({candidates}) hr)"
+    )
+    reach_params = [count, *candidate_params]
+    conditions = [
+        # ANY(ARRAY(...)): PostgreSQL computes the candidates first and fetches them by primary key;
+        # as "IN (subquery)" it misjudged their number and walked the posts table backwards instead.
+        (f"posts_post.id = ANY(ARRAY({candidates}))", candidate_params),
+        visible_sql(viewer, "posts_post"),
+        _home_rules_sql(me),
+        _not_sql(post_silenced_sql(me, "posts_post")),
+    ]
+    # ``extra`` rather than RawSQL expressions: the same SQL, without the ORM hashing every expression
+    # it is handed (6 ms a page, measured with bench/home_profile.py).
+    select = {"candidates_reach": reach}
+    select_params: list[object] = list(reach_params)
+    original = "COALESCE(posts_post.reblog_of_id, posts_post.id)"
+    for name, (sql, params) in status_details_sql(viewer, original).items():
+        select[name] = sql
+        select_params += params
+    rows = (
+        _with_authors(dangerously_all_posts())
+        .extra(  # noqa: S610
+            select=select,
+            select_params=select_params,
+            where=[sql for sql, _ in conditions],
+            params=[p for _, params in conditions for p in params],
+        )
+        .order_by(page.order_by())
+    )
+    found = list(rows[:count])
+    for post in found:
+        post.details_of_original = True  # type: ignore[attr-defined]
+    if found:
+        reach_row = found[0].candidates_reach  # type: ignore[attr-defined]
+    else:  # every candidate was filtered out (rare): ask for the reach alone
+        with connection.cursor() as cursor:
+            cursor.execute(reach, reach_params)
+            (reach_row,) = cursor.fetchone()
+    reached, full = json.loads(reach_row) if isinstance(reach_row, str) else reach_row
+    return found, reached, bool(full)
+
+
 def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
-    """The viewer's home timeline: ≤ 3 SQL queries in the usual case (the viewer's unit for policy,
-    the very-followed authors' recent ids when the viewer follows any, the page itself)."""
+    """The viewer's home timeline: in the usual case one statement (besides Redis), which also
+    carries what the page's entities need (``api.entities`` reads it from the rows)."""
     if not viewer.is_active or viewer.id is None:
         return []
     from timelines.services import big_author_ids
@@ -151,12 +242,10 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
     seen_originals: set[int] = set()
     bound: int | None = None
     for _ in range(ROUNDS):
-        ids, more = _home_candidates(me, big, bound=bound, page=page, count=count)
-        if not ids:
+        feed_ids, more = _feed_candidates(me, bound=bound, page=page, count=count)
+        if not feed_ids and not big:
             break
-        rows = _with_authors(_visible(viewer).filter(id__in=ids).filter(_home_filter_q(me))).order_by(
-            page.order_by()
-        )
+        rows, reached, full = _home_rows(viewer, feed_ids, big, bound=bound, page=page, count=count)
         for post in rows:
             # A post and its reposts, or several reposts of one post, show once: the first one met.
             original = post.reblog_of_id or post.pk
@@ -166,9 +255,11 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
             found.append(post)
             if len(found) == page.limit:
                 return page.arrange(found)
-        if not more:
+        # Another round only when this one's candidates may not be all there is: the feed holds more,
+        # or the merged candidates were cut at ``count``. It starts past the last candidate.
+        if reached is None or not (more or full):
             break
-        bound = ids[-1]
+        bound = reached
     return page.arrange(found)
 
 
