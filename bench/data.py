@@ -94,9 +94,14 @@ def setup_django(database_url: str, redis_url: str | None = None) -> None:
         os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
-    for path in (ROOT, ROOT / "platform"):
+    # Run as a script, bench/ heads sys.path, and bench/search.py or bench/timelines.py would shadow the
+    # apps of the same name: the import roots go first, bench/ last.
+    bench = ROOT / "bench"
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != bench]
+    for path in (ROOT / "platform", ROOT):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
+    sys.path.append(str(bench))
     import django
 
     django.setup()
