@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -169,10 +170,18 @@ def _feed_candidates(me: int, *, bound: int | None, page: Page, count: int) -> t
 
 
 def _home_rows(
-    viewer: Viewer, feed_ids: list[int], big: set[int], *, bound: int | None, page: Page, count: int
+    viewer: Viewer,
+    feed_ids: list[int],
+    big: set[int],
+    *,
+    bound: int | None,
+    page: Page,
+    count: int,
+    limit: int,
 ) -> tuple[list[Post], int | None, bool]:
-    """The round's rows in page order; how far its candidates reached (the last one in page order: the
-    next round starts past it; None when there were none); and whether they were cut at ``count``."""
+    """Up to ``limit`` of the round's ``count`` candidates that pass, in page order; how far the
+    candidates reached (the last in page order; None when there were none); and whether they were cut
+    at ``count``."""
     from posts.selectors import status_details_sql
 
     me = viewer.id
@@ -199,14 +208,20 @@ def _home_rows(
     ]
     # ``extra`` rather than RawSQL expressions: the same SQL, without the ORM hashing every expression
     # it is handed (6 ms a page, measured with bench/home_profile.py).
-    select = {"candidates_reach": reach}
+    # The tenant's rank names ride along (computed once for the statement) instead of the two rank
+    # subqueries of ``_with_authors``, which cost more ORM work than the rest of the query.
+    select = {
+        "candidates_reach": reach,
+        "rank_names": "(SELECT jsonb_object_agg(level, name) FROM directory_rank)",
+    }
     select_params: list[object] = list(reach_params)
     original = "COALESCE(posts_post.reblog_of_id, posts_post.id)"
     for name, (sql, params) in status_details_sql(viewer, original).items():
         select[name] = sql
         select_params += params
     rows = (
-        _with_authors(dangerously_all_posts())
+        dangerously_all_posts()
+        .select_related(*RELATED)
         .extra(  # noqa: S610
             select=select,
             select_params=select_params,
@@ -215,17 +230,28 @@ def _home_rows(
         )
         .order_by(page.order_by())
     )
-    found = list(rows[:count])
+    found = list(rows[:limit])
     for post in found:
         post.details_of_original = True  # type: ignore[attr-defined]
     if found:
         reach_row = found[0].candidates_reach  # type: ignore[attr-defined]
+        ranks = _json(found[0].rank_names) or {}  # type: ignore[attr-defined]
+        for post in found:
+            post.author_rank_name = ranks.get(str(post.author.rank_level), "")  # type: ignore[attr-defined]
+            if post.reblog_of is not None:
+                level = str(post.reblog_of.author.rank_level)
+                post.reblog_author_rank_name = ranks.get(level, "")  # type: ignore[attr-defined]
     else:  # every candidate was filtered out (rare): ask for the reach alone
         with connection.cursor() as cursor:
             cursor.execute(reach, reach_params)
             (reach_row,) = cursor.fetchone()
-    reached, full = json.loads(reach_row) if isinstance(reach_row, str) else reach_row
+    reached, full = _json(reach_row)
     return found, reached, bool(full)
+
+
+def _json(value: object) -> Any:
+    """A jsonb value from an ``extra`` select: text with Django's psycopg set-up, decoded otherwise."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
@@ -245,7 +271,11 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
         feed_ids, more = _feed_candidates(me, bound=bound, page=page, count=count)
         if not feed_ids and not big:
             break
-        rows, reached, full = _home_rows(viewer, feed_ids, big, bound=bound, page=page, count=count)
+        # A few rows more than the page needs: room for reposts of one post, shown once.
+        limit = page.limit - len(found) + 5
+        rows, reached, full = _home_rows(
+            viewer, feed_ids, big, bound=bound, page=page, count=count, limit=limit
+        )
         for post in rows:
             # A post and its reposts, or several reposts of one post, show once: the first one met.
             original = post.reblog_of_id or post.pk
@@ -255,6 +285,10 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
             found.append(post)
             if len(found) == page.limit:
                 return page.arrange(found)
+        if len(rows) == limit:
+            # Candidates past the last row were not looked at yet: the next round starts there.
+            bound = rows[-1].pk
+            continue
         # Another round only when this one's candidates may not be all there is: the feed holds more,
         # or the merged candidates were cut at ``count``. It starts past the last candidate.
         if reached is None or not (more or full):
