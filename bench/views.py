@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
 
@@ -49,20 +48,41 @@ class NaiveHome(MastodonView):
     scopes = {"GET": "read:statuses"}
 
     def get(self, request: Request) -> HttpResponse:
-        from policy import visible_posts
-        from social.filters import post_silenced_q
-        from social.models import Follow
-        from timelines.selectors import _home_filter_q, _with_authors
+        """Fan-out on read: the followees' posts straight from PostgreSQL, with the real endpoint's
+        building blocks (policy.visible_sql, the home rules, mutes and blocks, the page's details in the
+        same statement) and the same serializer, so the only difference is where candidates come from."""
+        from policy import dangerously_all_posts, visible_sql
+        from posts.selectors import status_details_sql
+        from social.filters import post_silenced_sql
+        from timelines.selectors import RANK_NAMES_SQL, RELATED, _home_rules_sql, attach_rank_names
 
         viewer = self.viewer
         page = self.page()
         me = viewer.id
-        follows = Follow.objects.filter(follower_id=me).values("followee_id")
-        posts = _with_authors(
-            visible_posts(viewer)
-            .exclude(post_silenced_q(me))
-            .filter(Q(author_id=me) | Q(author_id__in=follows))
-            .filter(_home_filter_q(me))
+        followed = (
+            "(posts_post.author_id = %s OR posts_post.author_id IN"
+            " (SELECT followee_id FROM social_follow WHERE follower_id = %s))",
+            [me, me],
+        )
+        visible = visible_sql(viewer, "posts_post")
+        rules = _home_rules_sql(me)
+        silenced_sql, silenced_params = post_silenced_sql(me, "posts_post")
+        conditions = [followed, visible, rules, (f"NOT {silenced_sql}", silenced_params)]
+        details = status_details_sql(viewer, "COALESCE(posts_post.reblog_of_id, posts_post.id)")
+        posts = (
+            dangerously_all_posts()
+            .select_related(*RELATED)
+            .extra(
+                select={"rank_names": RANK_NAMES_SQL} | {name: sql for name, (sql, _) in details.items()},
+                select_params=[p for _, params in details.values() for p in params],
+                where=[sql for sql, _ in conditions],
+                params=[p for _, params in conditions for p in params],
+            )
             .filter(**page.id_filter())
-        ).order_by(page.order_by())[: page.limit]
-        return self.paged(page.arrange(list(posts)), Entities(request, viewer).statuses)
+            .order_by(page.order_by())[: page.limit]
+        )
+        rows = list(posts)
+        for post in rows:
+            post.details_of_original = True  # type: ignore[attr-defined]
+        attach_rank_names(rows)
+        return self.paged(page.arrange(rows), Entities(request, viewer).statuses)

@@ -212,7 +212,7 @@ def _home_rows(
     # subqueries of ``_with_authors``, which cost more ORM work than the rest of the query.
     select = {
         "candidates_reach": reach,
-        "rank_names": "(SELECT jsonb_object_agg(level, name) FROM directory_rank)",
+        "rank_names": RANK_NAMES_SQL,
     }
     select_params: list[object] = list(reach_params)
     original = "COALESCE(posts_post.reblog_of_id, posts_post.id)"
@@ -235,18 +235,30 @@ def _home_rows(
         post.details_of_original = True  # type: ignore[attr-defined]
     if found:
         reach_row = found[0].candidates_reach  # type: ignore[attr-defined]
-        ranks = _json(found[0].rank_names) or {}  # type: ignore[attr-defined]
-        for post in found:
-            post.author_rank_name = ranks.get(str(post.author.rank_level), "")  # type: ignore[attr-defined]
-            if post.reblog_of is not None:
-                level = str(post.reblog_of.author.rank_level)
-                post.reblog_author_rank_name = ranks.get(level, "")  # type: ignore[attr-defined]
+        attach_rank_names(found)
     else:  # every candidate was filtered out (rare): ask for the reach alone
         with connection.cursor() as cursor:
             cursor.execute(reach, reach_params)
             (reach_row,) = cursor.fetchone()
     reached, full = _json(reach_row)
     return found, reached, bool(full)
+
+
+# Selected beside a page's rows (an uncorrelated subquery: computed once for the statement).
+RANK_NAMES_SQL = "(SELECT jsonb_object_agg(level, name) FROM directory_rank)"
+
+
+def attach_rank_names(posts: list[Post]) -> None:
+    """Set the authors' rank names that ``api.entities`` reads from rows selected with ``RANK_NAMES_SQL``
+    as ``rank_names``."""
+    if not posts:
+        return
+    ranks = _json(posts[0].rank_names) or {}  # type: ignore[attr-defined]
+    for post in posts:
+        post.author_rank_name = ranks.get(str(post.author.rank_level), "")  # type: ignore[attr-defined]
+        if post.reblog_of is not None:
+            level = str(post.reblog_of.author.rank_level)
+            post.reblog_author_rank_name = ranks.get(level, "")  # type: ignore[attr-defined]
 
 
 def _json(value: object) -> Any:
