@@ -150,4 +150,8 @@ class Queries:
 
     @property
     def count(self) -> int:
-        return sum(1 for q in self._ctx.captured_queries if not is_tenant_routing(q["sql"]))
+        return len(self.sqls)
+
+    @property
+    def sqls(self) -> list[str]:
+        return [q["sql"] for q in self._ctx.captured_queries if not is_tenant_routing(q["sql"])]
