@@ -364,13 +364,15 @@ def phase_throughput(base: str, people: People, seconds: int, logdir: Path) -> d
     return figures
 
 
-def phase_latency(base: str, people: People, seconds: int, rng: random.Random) -> dict[str, Any]:
+def phase_latency(
+    base: str, people: People, seconds: int, rng: random.Random, rate: int = RATE
+) -> dict[str, Any]:
     out = {}
     for name, path in (("home", "/api/v1/timelines/home"), ("naive home", "/bench/naive_home")):
         plan = mix(people, path, random.Random(1))
-        samples = asyncio.run(fixed_rate(base, people.host, plan, RATE, seconds))
+        samples = asyncio.run(fixed_rate(base, people.host, plan, rate, seconds))
         out[name] = summarise(samples)
-        print(f"    {name} @{RATE}/s: {out[name]['all']}", file=sys.stderr, flush=True)
+        print(f"    {name} @{rate}/s: {out[name]['all']}", file=sys.stderr, flush=True)
     return out
 
 
@@ -646,6 +648,12 @@ def main() -> None:
     parser.add_argument("--big-posts", type=int, default=10)
     parser.add_argument("--throughput-only", action="store_true", help="phase 1 only, then the report of it")
     parser.add_argument("--conn-max-age", type=int, help="servers' CONN_MAX_AGE")
+    parser.add_argument(
+        "--latency-at",
+        type=int,
+        metavar="RATE",
+        help="only the fixed-rate latency phase, at RATE req/s under the first of --modes, then its table",
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = args.database_url, args.redis_url
     if args.conn_max_age is not None:
@@ -670,6 +678,21 @@ def main() -> None:
         "big_followers": people.big_followers,
         "throughput": {},
     }
+    if args.latency_at:
+        with server(modes[0], logdir) as (base, _):
+            viewers = rng.sample(people.regular, 300)
+            asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+            latency = phase_latency(base, people, args.seconds, rng, args.latency_at)
+        print(f"Latency at {args.latency_at} req/s ({modes[0]}), load {os.getloadavg()[0]:.1f}:")
+        print("| endpoint | slice | n | p50 ms | p99 ms | queries max | mean | errors |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, slices in latency.items():
+            for slice_name, f in slices.items():
+                print(
+                    f"| {name} | {slice_name} | {f['n']} | {f['p50_ms']} | {f['p99_ms']} "
+                    f"| {f['queries_max']} | {f['queries_mean']} | {f['errors']} |"
+                )
+        return
     for mode in modes:
         print(f"  throughput under {mode}", file=sys.stderr, flush=True)
         with server(mode, logdir) as (base, _):
