@@ -80,6 +80,10 @@ def main() -> None:
             client.force_login(person)
             clients.append(client)
     connection.set_schema_to_public()
+    # As the server processes do once Django is loaded (biztweet/asgi.py).
+    from biztweet.process import freeze_startup_objects
+
+    freeze_startup_objects()
 
     def get(client: Client, path: str = "/") -> Any:
         response = client.get(path)

@@ -74,3 +74,27 @@ def unread_count(context: template.Context) -> int:
     from policy import Viewer
 
     return unread_notifications(Viewer.of(request.user))
+
+
+def _card_args(context: template.Context) -> dict[str, Any]:
+    from frontend.card_html import csrf_input
+
+    user = context.get("user")
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    return {"user_id": user_id, "csrf": csrf_input(context.get("csrf_token"))}
+
+
+@register.simple_tag(takes_context=True)
+def card_html(context: template.Context, card: Any) -> SafeString:
+    """A post card (``frontend.card_html``)."""
+    from frontend.card_html import render_card
+
+    return render_card(card, **_card_args(context))
+
+
+@register.simple_tag(takes_context=True)
+def card_actions(context: template.Context, card: Any) -> SafeString:
+    """A card's actions row alone (the htmx answer to a like, repost or bookmark)."""
+    from frontend.card_html import render_actions
+
+    return render_actions(card, **_card_args(context))

@@ -13,6 +13,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
 
 django_application = get_asgi_application()
 
+from biztweet.process import freeze_startup_objects  # noqa: E402
 from streaming.app import StreamingRouter  # noqa: E402 (needs Django set up first)
 
 application = StreamingRouter(django_application)
+freeze_startup_objects()

@@ -1,3 +1,5 @@
+"""The WSGI app (the benchmarks' gunicorn mode). PYTHONPATH must carry platform/."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -5,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "biztweet.settings")
 
 application = get_wsgi_application()
+
+from biztweet.process import freeze_startup_objects  # noqa: E402
+
+freeze_startup_objects()

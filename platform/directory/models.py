@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from common import snowflake
@@ -123,7 +124,18 @@ class Employee(AbstractBaseUser, PermissionsMixin):
                 Lower("email"), condition=~models.Q(email=""), name="unique_employee_email_ci"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "rank_level"], name="employee_unit_rank")]
+        indexes = [
+            models.Index(fields=["unit", "rank_level"], name="employee_unit_rank"),
+            # The web app's side column on every home page: the most senior colleagues first
+            # (frontend.selectors.colleagues); sorting all employees took 10 ms at 7,000.
+            models.Index(
+                F("rank_level").desc(),
+                "family_name",
+                "given_name",
+                name="employee_by_seniority",
+                condition=models.Q(is_active=True, unit__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
