@@ -264,6 +264,8 @@ def test_a_day_in_the_web_app(cast: Cast, browser: Any, tmp_path: Path) -> None:
         lambda: "주간회의 자료를 올렸습니다" in mine.inner_text(), what="the post shows for its author"
     )
     assert page.locator("#id_text").input_value() == ""
+    # The timeline was empty before: its "No posts yet." goes once a post is there.
+    eventually(lambda: page.locator("#cards .empty").count() == 0, what="the empty-timeline note goes")
     author.shot("home")
 
     # --- it reaches the colleague live, without a reload ------------------------------------------

@@ -356,6 +356,14 @@
       e.detail.shouldSwap = true; e.detail.isError = false;
     }
   });
+  // A post of one's own arrives through the composer's out-of-band swap: an empty timeline's
+  // "No posts yet." goes once the first card is there.
+  document.addEventListener("htmx:afterSettle", function () {
+    var cards = $("#cards");
+    if (cards && cards.querySelector("article.post")) {
+      $all(".empty", cards).forEach(function (el) { el.remove(); });
+    }
+  });
   // The OAuth out-of-band code selects itself on click, ready to copy.
   document.addEventListener("click", function (e) {
     if (e.target && e.target.classList && e.target.classList.contains("oob-code")) { e.target.select(); }
