@@ -126,6 +126,9 @@ class Employee(AbstractBaseUser, PermissionsMixin):
         ]
         indexes = [
             models.Index(fields=["unit", "rank_level"], name="employee_unit_rank"),
+            # Mentions are resolved case-insensitively (posts.text): LOWER(username) IN (...) read all
+            # 7,000 employees on every post with a mention (3-10 ms).
+            models.Index(Lower("username"), name="employee_username_lower"),
             # The web app's side column on every home page: the most senior colleagues first
             # (frontend.selectors.colleagues); sorting all employees took 10 ms at 7,000.
             models.Index(
