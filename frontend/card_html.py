@@ -118,6 +118,8 @@ def render_actions(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
         "n": stats.favourites_count
     }
     undo = '<input type="hidden" name="undo" value="1">'
+    # Looked up outside the f-strings: xgettext does not see every call inside one (makemessages).
+    bookmark = escape(gettext("Bookmark"))
     not_company = (
         ""
         if card.is_company
@@ -140,12 +142,13 @@ def render_actions(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
         f'<form method="post" action="{actions}/bookmark" hx-post="{actions}/bookmark">{csrf}',
         undo if stats.bookmarked else "",
         f'<button class="act bookmark{" on" if stats.bookmarked else ""}" aria-pressed="{_bool(stats.bookmarked)}"'
-        f' aria-label="{escape(gettext("Bookmark"))}"><span aria-hidden="true">⚑</span></button></form>',
+        f' aria-label="{bookmark}"><span aria-hidden="true">⚑</span></button></form>',
     ]
     if user_id is not None and card.post.author_id == user_id:
+        confirm = escape(gettext("Delete this post?"))
         parts.append(
             f'<form method="post" action="{actions}/delete" class="delete-form">{csrf}'
-            f'<button class="act delete" data-confirm="{escape(gettext("Delete this post?"))}"'
+            f'<button class="act delete" data-confirm="{confirm}"'
             f' aria-label="{escape(gettext("Delete"))}"><span aria-hidden="true">✕</span></button></form>'
         )
     parts.append("</div>")
@@ -183,6 +186,7 @@ def render_poll(card: Card, *, csrf: str) -> str:
     closed = " · " + escape(gettext("Closed")) if view.expired else ""
     parts.append(f'</fieldset><p class="muted">{escape(voted)}{closed}</p>')
     if not view.show_results:
-        parts.append(f'<button type="submit" class="secondary">{escape(gettext("Vote"))}</button>')
+        vote = escape(gettext("Vote"))
+        parts.append(f'<button type="submit" class="secondary">{vote}</button>')
     parts.append("</form>")
     return "".join(parts)
