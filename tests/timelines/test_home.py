@@ -216,3 +216,24 @@ def test_home_timeline_query_count_is_constant(people, assert_max_queries, setti
         with assert_max_queries(3):
             got = selectors.home_timeline(viewer, Page(limit=limit))
         assert len(got) == limit
+
+
+def test_a_post_deleted_while_its_fan_out_is_under_way_takes_its_progress_row_with_it(people) -> None:  # type: ignore[no-untyped-def]
+    """The database cascades, not only Django's collector: a worker may write the progress row after
+    the collector looked (seen in CI as an IntegrityError on a post's DELETE)."""
+    from django.db import connection
+
+    from timelines.models import FanoutProgress
+
+    alice, _, _ = people
+    p = post(alice, "곧 지울 글")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # What the worker writes, and the DELETE the collector sends once it has collected (nothing).
+        cursor.execute(
+            "INSERT INTO timelines_fanoutprogress (post_id, cursor, attempts, updated_at)"
+            " VALUES (%s, 0, 1, now())",
+            [p.pk],
+        )
+        cursor.execute("DELETE FROM posts_post WHERE id = %s", [p.pk])
+    assert not FanoutProgress.objects.filter(post_id=p.pk).exists()
