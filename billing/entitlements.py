@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
 from billing.models import BillingAccount, BillingStatus
@@ -101,7 +102,9 @@ def require_feature(feature: str, what: str) -> None:
     from policy import ActionRefused
 
     if not tenant_has(feature):
-        raise ActionRefused(f"{what} is not included in this workspace's plan.", rule="plan_feature")
+        raise ActionRefused(
+            _("%(what)s is not included in this workspace's plan.") % {"what": what}, rule="plan_feature"
+        )
 
 
 def posting_block_reason(tenant: Tenant | None = None) -> str | None:

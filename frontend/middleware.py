@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 SUPPORTED = {"ko", "en"}
+# Interfaces for programs rather than people (the Mastodon and BizTweet APIs, Twitter v1.1, SCIM).
+MACHINE_PATHS = ("/api/", "/1.1/", "/scim/")
 
 # No 'unsafe-inline' anywhere: pages load their behaviour from /static/ only, and style attributes
 # are not used. img-src allows blob: for the composer's local previews of chosen photos.
@@ -68,8 +70,13 @@ class WebMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if getattr(request, "tenant", None) is not None and not request.path.startswith("/api/"):
-            language = preferred_language(request)
+        if getattr(request, "tenant", None) is not None:
+            if not request.path.startswith(MACHINE_PATHS):
+                language = preferred_language(request)
+            else:
+                # Programs (Mastodon apps, scripts, IdPs' SCIM clients) get their Accept-Language, else
+                # English: messages of the API are a contract, not the company's default UI language.
+                language = request.LANGUAGE_CODE if request.META.get("HTTP_ACCEPT_LANGUAGE") else "en"
             translation.activate(language)
             request.LANGUAGE_CODE = language
         response = self.get_response(request)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from common.oncommit import after_commit, enqueue
@@ -39,7 +40,7 @@ TEMPLATE_FIELDS = {"family", "given", "full", "rank", "title"}
 
 def require_admin(actor: Employee | None) -> Employee:
     if actor is None or not actor.is_active or actor.role != Role.ADMIN:
-        raise ActionRefused("Only tenant administrators may do this.", rule="admin_only")
+        raise ActionRefused(_("Only tenant administrators may do this."), rule="admin_only")
     return actor
 
 
@@ -57,17 +58,20 @@ def unit_snapshot(unit: OrgUnit) -> dict[str, Any]:
 def _clean_name(name: Any, what: str, max_length: int = 120) -> str:
     cleaned = " ".join(str(name or "").split())
     if not cleaned:
-        raise ValidationError(f"{what} can't be blank.")
+        raise ValidationError(_("%(what)s can't be blank.") % {"what": what})
     if len(cleaned) > max_length:
-        raise ValidationError(f"{what} is too long (maximum is {max_length} characters).")
+        raise ValidationError(
+            _("%(what)s is too long (maximum is %(max)s characters).") % {"what": what, "max": max_length}
+        )
     return cleaned
 
 
-def _unit(unit_id: Any, what: str = "Parent unit") -> OrgUnit:
+def _unit(unit_id: Any, what: str | None = None) -> OrgUnit:
     try:
         return OrgUnit.objects.get(pk=int(str(unit_id)))
     except (OrgUnit.DoesNotExist, ValueError, TypeError):
-        raise ValidationError(f"{what} {unit_id} does not exist.") from None
+        message = _("%(what)s %(id)s does not exist.") % {"what": what or _("Parent unit"), "id": unit_id}
+        raise ValidationError(message) from None
 
 
 def _name_taken(name: str, parent: OrgUnit | None, exclude: int | None = None) -> bool:
@@ -78,11 +82,13 @@ def _name_taken(name: str, parent: OrgUnit | None, exclude: int | None = None) -
 @transaction.atomic
 def org_unit_add(*, actor: Employee, name: Any, parent_id: Any, ip: str | None = None) -> OrgUnit:
     require_admin(actor)
-    name = _clean_name(name, "Name")
+    name = _clean_name(name, _("Name"))
     # Every tenant has exactly one root (the company); new units hang below it by default.
     parent = _unit(parent_id) if parent_id not in (None, "") else OrgUnit.objects.get(parent=None)
     if _name_taken(name, parent):
-        raise ValidationError(f"{parent.name} already has a unit named {name}.")
+        raise ValidationError(
+            _("%(parent)s already has a unit named %(name)s.") % {"parent": parent.name, "name": name}
+        )
     unit = directory.unit_create(name=name, parent=parent)
     audit_record(actor=actor, action="org_unit.create", target=unit, after=unit_snapshot(unit), ip=ip)
     return unit
@@ -100,21 +106,23 @@ def org_unit_update(
     require_admin(actor)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     before = unit_snapshot(unit)
-    new_name = unit.name if name is _UNSET else _clean_name(name, "Name")
+    new_name = unit.name if name is _UNSET else _clean_name(name, _("Name"))
     new_parent = unit.parent
     if parent_id is not _UNSET:
         if unit.parent_id is None:
             if parent_id not in (None, ""):
-                raise ValidationError("The company (root unit) cannot be moved below another unit.")
+                raise ValidationError(_("The company (root unit) cannot be moved below another unit."))
         else:
             if parent_id in (None, ""):
-                raise ValidationError("Only the company itself is without a parent unit.")
+                raise ValidationError(_("Only the company itself is without a parent unit."))
             new_parent = _unit(parent_id)
             if new_parent.path.startswith(unit.path):
-                raise ValidationError("A unit cannot be moved into itself or one of its own sub-units.")
+                raise ValidationError(_("A unit cannot be moved into itself or one of its own sub-units."))
     if _name_taken(new_name, new_parent, exclude=unit.pk):
-        parent_name = new_parent.name if new_parent else "The company"
-        raise ValidationError(f"{parent_name} already has a unit named {new_name}.")
+        parent_name = new_parent.name if new_parent else _("The company")
+        raise ValidationError(
+            _("%(parent)s already has a unit named %(name)s.") % {"parent": parent_name, "name": new_name}
+        )
     unit.name = new_name
     if new_parent is not None and new_parent.pk != unit.parent_id:
         old_path = unit.path
@@ -140,16 +148,26 @@ def org_unit_remove(*, actor: Employee, unit: OrgUnit, ip: str | None = None) ->
     from posts.models import Post
 
     if unit.parent_id is None:
-        raise ValidationError("The company (root unit) cannot be deleted.")
+        raise ValidationError(_("The company (root unit) cannot be deleted."))
     if OrgUnit.objects.filter(parent=unit).exists():
-        raise ValidationError(f"{unit.name} still has sub-units; move or delete them first.")
+        raise ValidationError(
+            _("%(unit)s still has sub-units; move or delete them first.") % {"unit": unit.name}
+        )
     members = Employee.objects.filter(unit=unit).count()
     if members:
-        raise ValidationError(f"{unit.name} still has {members} member(s); move them to another unit first.")
+        raise ValidationError(
+            _("%(unit)s still has %(count)s member(s); move them to another unit first.")
+            % {"unit": unit.name, "count": members}
+        )
     if BarrierSegment.objects.filter(unit=unit).exists():
-        raise ValidationError(f"{unit.name} is part of an information barrier; change the policy first.")
+        raise ValidationError(
+            _("%(unit)s is part of an information barrier; change the policy first.") % {"unit": unit.name}
+        )
     if Post.objects.filter(unit=unit).exists():
-        raise ValidationError(f"Posts are addressed to {unit.name}; it can be renamed or moved, not deleted.")
+        raise ValidationError(
+            _("Posts are addressed to %(unit)s; it can be renamed or moved, not deleted.")
+            % {"unit": unit.name}
+        )
     before = unit_snapshot(unit)
     audit_record(actor=actor, action="org_unit.delete", target=unit, before=before, ip=ip)
     unit.delete()
@@ -164,20 +182,24 @@ def ranks_snapshot() -> list[dict[str, Any]]:
 
 def _parse_ranks(ranks: Any) -> dict[int, str]:
     if not isinstance(ranks, list) or not ranks:
-        raise ValidationError("Send the whole rank ladder: a non-empty list of {level, name}.")
+        raise ValidationError(_("Send the whole rank ladder: a non-empty list of {level, name}."))
     parsed: dict[int, str] = {}
     for i, item in enumerate(ranks, start=1):
         if not isinstance(item, Mapping):
-            raise ValidationError(f"Rank #{i}: expected an object with level and name.")
+            raise ValidationError(
+                _("Rank #%(number)s: expected an object with level and name.") % {"number": i}
+            )
         try:
             level = int(item.get("level"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise ValidationError(f"Rank #{i}: level must be a whole number.") from None
+            raise ValidationError(
+                _("Rank #%(number)s: level must be a whole number.") % {"number": i}
+            ) from None
         if not 1 <= level <= 100:
-            raise ValidationError(f"Rank #{i}: level must be between 1 and 100.")
+            raise ValidationError(_("Rank #%(number)s: level must be between 1 and 100.") % {"number": i})
         if level in parsed:
-            raise ValidationError(f"Rank level {level} appears twice.")
-        parsed[level] = _clean_name(item.get("name"), f"Rank {level}'s name", 60)
+            raise ValidationError(_("Rank level %(level)s appears twice.") % {"level": level})
+        parsed[level] = _clean_name(item.get("name"), _("Rank %(level)s's name") % {"level": level}, 60)
     return parsed
 
 
@@ -190,7 +212,10 @@ def ranks_replace(*, actor: Employee, ranks: Any, ip: str | None = None) -> list
     held = set(Employee.objects.exclude(rank_level__in=wanted).values_list("rank_level", flat=True))
     if held:
         levels = ", ".join(str(level) for level in sorted(held))
-        raise ValidationError(f"Rank level(s) {levels} are still held by employees; change their rank first.")
+        raise ValidationError(
+            _("Rank level(s) %(levels)s are still held by employees; change their rank first.")
+            % {"levels": levels}
+        )
     before = ranks_snapshot()
     Rank.objects.exclude(level__in=wanted).delete()
     for level, name in wanted.items():
@@ -252,15 +277,15 @@ def _rank_level(value: Any) -> int:
     try:
         level = int(str(value))
     except (TypeError, ValueError):
-        raise ValidationError(f"Rank {value!r} is not a rank level.") from None
+        raise ValidationError(_("Rank %(value)s is not a rank level.") % {"value": repr(value)}) from None
     if not Rank.objects.filter(level=level).exists():
-        raise ValidationError(f"Rank level {level} does not exist.")
+        raise ValidationError(_("Rank level %(level)s does not exist.") % {"level": level})
     return level
 
 
 def _role(value: Any) -> str:
     if value not in Role.values:
-        raise ValidationError(f"Role must be one of {', '.join(Role.values)}.")
+        raise ValidationError(_("Role must be one of %(roles)s.") % {"roles": ", ".join(Role.values)})
     return str(value)
 
 
@@ -269,16 +294,16 @@ def _email(value: Any, exclude: int | None = None) -> str:
 
     email = str(value or "").strip()
     if not email:
-        raise ValidationError("Email can't be blank.")
+        raise ValidationError(_("Email can't be blank."))
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError(f"{email} is not a valid email address.") from None
+        raise ValidationError(_("%(email)s is not a valid email address.") % {"email": email}) from None
     taken = Employee.objects.filter(email__iexact=email)
     if exclude:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise ValidationError(f"Email {email} is already used by another employee.")
+        raise ValidationError(_("Email %(email)s is already used by another employee.") % {"email": email})
     return email
 
 
@@ -287,15 +312,15 @@ def _username(value: Any, exclude: int | None = None) -> str:
 
     username = str(value or "").strip()
     if not username:
-        raise ValidationError("Username can't be blank.")
+        raise ValidationError(_("Username can't be blank."))
     if len(username) > 64:
-        raise ValidationError("Username is too long (maximum is 64 characters).")
+        raise ValidationError(_("Username is too long (maximum is 64 characters)."))
     username_validator(username)
     taken = Employee.objects.filter(username__iexact=username)
     if exclude:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise ValidationError(f"Username {username} is taken.")
+        raise ValidationError(_("Username %(username)s is taken.") % {"username": username})
     return username
 
 
@@ -331,7 +356,9 @@ def employee_validate(data: EmployeeInput) -> dict[str, Any]:
     family, given = data.family_name.strip(), data.given_name.strip()
     if not family and not given:
         family, given = split_full_name(data.display_name)
-    unit = _unit(data.unit_id, "Unit") if data.unit_id not in (None, "") else OrgUnit.objects.get(parent=None)
+    unit = (
+        _unit(data.unit_id, _("Unit")) if data.unit_id not in (None, "") else OrgUnit.objects.get(parent=None)
+    )
     fields = {
         "username": username,
         "email": email,
@@ -383,7 +410,7 @@ def employee_edit(
     require_admin(actor)
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
-        raise ValidationError(f"Unknown field(s): {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown field(s): %(fields)s.") % {"fields": ", ".join(unknown)})
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     before = employee_snapshot(employee)
     if "username" in changes:
@@ -396,7 +423,7 @@ def employee_edit(
         if name in changes:
             setattr(employee, name, str(changes[name] or "").strip()[:limit])
     if "unit_id" in changes:
-        employee.unit = _unit(changes["unit_id"], "Unit")
+        employee.unit = _unit(changes["unit_id"], _("Unit"))
     if "rank_level" in changes:
         employee.rank_level = _rank_level(changes["rank_level"])
     if "role" in changes:
@@ -407,7 +434,7 @@ def employee_edit(
     if before["role"] == Role.ADMIN and before["active"] and (employee.role != Role.ADMIN or not active):
         others = Employee.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=employee.pk)
         if not others.exists():
-            raise ValidationError("This is the last active administrator; appoint another one first.")
+            raise ValidationError(_("This is the last active administrator; appoint another one first."))
     if changes.get("password"):
         employee.set_password(_password(changes["password"]))
     employee.display_name = directory.render_display_name(
@@ -440,7 +467,7 @@ def _boolean(value: Any, name: str) -> bool:
         return True
     if lowered in {"false", "0", "no", "off"}:
         return False
-    raise ValidationError(f"{name} must be true or false.")
+    raise ValidationError(_("%(name)s must be true or false.") % {"name": name})
 
 
 def _set_active(employee: Employee, *, active: bool, actor: Employee) -> None:
@@ -481,24 +508,31 @@ def _optional_rank(value: Any, what: str) -> int | None:
     try:
         level = int(str(value))
     except ValueError:
-        raise ValidationError(f"{what} must be a rank level or null.") from None
+        raise ValidationError(_("%(what)s must be a rank level or null.") % {"what": what}) from None
     if level < 1:
-        raise ValidationError(f"{what} must be a rank level or null.")
+        raise ValidationError(_("%(what)s must be a rank level or null.") % {"what": what})
     return level
 
 
 def _parse_contact_rules(rules: Any) -> list[tuple[int, int]]:
     if not isinstance(rules, list):
-        raise ValidationError("contact_rules must be a list of {target_min_rank, sender_min_rank}.")
+        raise ValidationError(_("contact_rules must be a list of {target_min_rank, sender_min_rank}."))
     parsed = []
     for i, rule in enumerate(rules, start=1):
         if not isinstance(rule, Mapping):
-            raise ValidationError(f"Contact rule #{i}: expected {{target_min_rank, sender_min_rank}}.")
-        target = _optional_rank(rule.get("target_min_rank"), f"Contact rule #{i}: target_min_rank")
-        sender = _optional_rank(rule.get("sender_min_rank"), f"Contact rule #{i}: sender_min_rank")
+            raise ValidationError(
+                _("Contact rule #%(number)s: expected {target_min_rank, sender_min_rank}.") % {"number": i}
+            )
+        target = _optional_rank(
+            rule.get("target_min_rank"), _("Contact rule #%(number)s: target_min_rank") % {"number": i}
+        )
+        sender = _optional_rank(
+            rule.get("sender_min_rank"), _("Contact rule #%(number)s: sender_min_rank") % {"number": i}
+        )
         if target is None or sender is None:
             raise ValidationError(
-                f"Contact rule #{i}: target_min_rank and sender_min_rank are both required."
+                _("Contact rule #%(number)s: target_min_rank and sender_min_rank are both required.")
+                % {"number": i}
             )
         parsed.append((target, sender))
     return list(dict.fromkeys(parsed))
@@ -506,26 +540,33 @@ def _parse_contact_rules(rules: Any) -> list[tuple[int, int]]:
 
 def _parse_barriers(barriers: Any) -> list[tuple[list[OrgUnit], list[OrgUnit]]]:
     if not isinstance(barriers, list):
-        raise ValidationError("barriers must be a list of {a: [unit ids], b: [unit ids]}.")
+        raise ValidationError(_("barriers must be a list of {a: [unit ids], b: [unit ids]}."))
     parsed = []
     for i, barrier in enumerate(barriers, start=1):
         if not isinstance(barrier, Mapping):
-            raise ValidationError(f"Barrier #{i}: expected {{a: [unit ids], b: [unit ids]}}.")
+            raise ValidationError(
+                _("Barrier #%(number)s: expected {a: [unit ids], b: [unit ids]}.") % {"number": i}
+            )
         sides = []
         for side in ("a", "b"):
             ids = barrier.get(side)
             if not isinstance(ids, list) or not ids:
-                raise ValidationError(f"Barrier #{i}: side {side} needs at least one unit.")
-            units = [_unit(unit_id, f"Barrier #{i}: unit") for unit_id in dict.fromkeys(str(x) for x in ids)]
+                raise ValidationError(
+                    _("Barrier #%(number)s: side %(side)s needs at least one unit.")
+                    % {"number": i, "side": side}
+                )
+            what = _("Barrier #%(number)s: unit") % {"number": i}
+            units = [_unit(unit_id, what) for unit_id in dict.fromkeys(str(x) for x in ids)]
             sides.append(units)
         a, b = sides
         # A unit inside both segments would put its people on both sides of the wall.
         for x in a:
             for y in b:
                 if x.path.startswith(y.path) or y.path.startswith(x.path):
-                    raise ValidationError(
-                        f"Barrier #{i}: {x.name} and {y.name} overlap; the sides must be separate subtrees."
+                    overlap = _(
+                        "Barrier #%(number)s: %(a)s and %(b)s overlap; the sides must be separate subtrees."
                     )
+                    raise ValidationError(overlap % {"number": i, "a": x.name, "b": y.name})
         parsed.append((a, b))
     return parsed
 
@@ -545,10 +586,10 @@ def tenant_policy_replace(
     require_admin(actor)
     unknown = sorted(set(policy) - {"default_audience", "company_post_min_rank", "contact_rules", "barriers"})
     if unknown:
-        raise ValidationError(f"Unknown field(s): {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown field(s): %(fields)s.") % {"fields": ", ".join(unknown)})
     audience = policy.get("default_audience", "company")
     if audience not in AUDIENCES:
-        raise ValidationError("default_audience must be company or unit.")
+        raise ValidationError(_("default_audience must be company or unit."))
     min_rank = _optional_rank(policy.get("company_post_min_rank"), "company_post_min_rank")
     contact_rules = _parse_contact_rules(policy.get("contact_rules", []))
     barriers = _parse_barriers(policy.get("barriers", []))
@@ -591,15 +632,20 @@ def settings_snapshot() -> dict[str, Any]:
 
 
 def _template(value: Any) -> str:
-    template = _clean_name(value, "Display-name template")
+    template = _clean_name(value, _("Display-name template"))
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        fields = {
+            name for _text, name, _spec, _conv in string.Formatter().parse(template) if name is not None
+        }
     except ValueError:
-        raise ValidationError("Display-name template has an unmatched brace.") from None
+        raise ValidationError(_("Display-name template has an unmatched brace.")) from None
     bad = fields - TEMPLATE_FIELDS
     if bad or not fields:
         allowed = " ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS))
-        raise ValidationError(f"Display-name template may use {allowed} and needs at least one of them.")
+        raise ValidationError(
+            _("Display-name template may use %(fields)s and needs at least one of them.")
+            % {"fields": allowed}
+        )
     return template
 
 
@@ -610,26 +656,26 @@ def tenant_settings_update(
     require_admin(actor)
     unknown = sorted(set(changes) - set(settings_snapshot()))
     if unknown:
-        raise ValidationError(f"Unknown field(s): {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown field(s): %(fields)s.") % {"fields": ", ".join(unknown)})
     settings = CompanySettings.objects.select_for_update().get(id=1)
     before = settings_snapshot()
     if "company_name" in changes:
-        settings.company_name = _clean_name(changes["company_name"], "Company name")
+        settings.company_name = _clean_name(changes["company_name"], _("Company name"))
     if "locale" in changes:
         if changes["locale"] not in LANGUAGES:
-            raise ValidationError("Language must be ko or en.")
+            raise ValidationError(_("Language must be ko or en."))
         settings.locale = changes["locale"]
     if "post_max_chars" in changes:
         try:
             limit = int(str(changes["post_max_chars"]))
         except ValueError:
-            raise ValidationError("Post length must be a number.") from None
+            raise ValidationError(_("Post length must be a number.")) from None
         if not 50 <= limit <= 5000:
-            raise ValidationError("Post length must be between 50 and 5000 characters.")
+            raise ValidationError(_("Post length must be between 50 and 5000 characters."))
         settings.post_max_chars = limit
     if "default_audience" in changes:
         if changes["default_audience"] not in AUDIENCES:
-            raise ValidationError("Default audience must be company or unit.")
+            raise ValidationError(_("Default audience must be company or unit."))
         settings.default_audience = changes["default_audience"]
     if "display_name_template" in changes:
         settings.display_name_template = _template(changes["display_name_template"])

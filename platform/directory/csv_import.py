@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from directory import services as directory
@@ -69,37 +70,38 @@ class ImportPlan:
 
 def _decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise ImportFileInvalid("The file is larger than 5 MB.")
+        raise ImportFileInvalid(_("The file is larger than 5 MB."))
     for encoding in ("utf-8-sig", "cp949"):  # Excel in Korea saves CSV as CP949 unless told otherwise
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileInvalid("The file is not text in UTF-8 or CP949 (EUC-KR).")
+    raise ImportFileInvalid(_("The file is not text in UTF-8 or CP949 (EUC-KR)."))
 
 
 def parse(data: bytes) -> list[ImportRow]:
     text = _decode(data)
     if "\x00" in text:
-        raise ImportFileInvalid("The file is not a CSV text file.")
+        raise ImportFileInvalid(_("The file is not a CSV text file."))
     try:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         lines = list(reader)
     except csv.Error as exc:
-        raise ImportFileInvalid(f"The file is not valid CSV ({exc}).") from None
+        raise ImportFileInvalid(_("The file is not valid CSV (%(problem)s).") % {"problem": exc}) from None
     if not lines or not any(cell.strip() for cell in lines[0]):
-        raise ImportFileInvalid("The file is empty; the first row must name the columns.")
+        raise ImportFileInvalid(_("The file is empty; the first row must name the columns."))
     header = [h.strip().lower().replace(" ", "_") for h in lines[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportFileInvalid(
-            f"Missing column(s): {', '.join(missing)}. The first row must name the columns."
+            _("Missing column(s): %(columns)s. The first row must name the columns.")
+            % {"columns": ", ".join(missing)}
         )
     unknown = [h for h in header if h and h not in KNOWN]
     if unknown:
-        raise ImportFileInvalid(f"Unknown column(s): {', '.join(unknown)}.")
+        raise ImportFileInvalid(_("Unknown column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
     if len(set(header)) != len(header):
-        raise ImportFileInvalid("A column appears twice in the first row.")
+        raise ImportFileInvalid(_("A column appears twice in the first row."))
     rows = []
     for number, cells in enumerate(lines[1:], start=2):
         if not any(c.strip() for c in cells):
@@ -109,12 +111,14 @@ def parse(data: bytes) -> list[ImportRow]:
             values={h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)},
         )
         if len(cells) > len(header):
-            row.errors.append(f"{len(cells)} cells but {len(header)} columns.")
+            row.errors.append(
+                _("%(cells)s cells but %(columns)s columns.") % {"cells": len(cells), "columns": len(header)}
+            )
         rows.append(row)
         if len(rows) > MAX_ROWS:
-            raise ImportFileInvalid(f"The file has more than {MAX_ROWS} rows; split it.")
+            raise ImportFileInvalid(_("The file has more than %(max)s rows; split it.") % {"max": MAX_ROWS})
     if not rows:
-        raise ImportFileInvalid("The file has a header but no rows.")
+        raise ImportFileInvalid(_("The file has a header but no rows."))
     return rows
 
 
@@ -140,14 +144,17 @@ class _Lookups:
             key = key[len(self.root.name) + 1 :]
         if key in self.by_path:
             return self.by_path[key]
-        raise ValidationError(f"Unknown unit “{value}”.")
+        raise ValidationError(_("Unknown unit “%(value)s”.") % {"value": value})
 
     def rank(self, value: str) -> int:
         if value.isdigit() and int(value) in self.ranks:
             return int(value)
         if value.lower() in self.rank_by_name:
             return self.rank_by_name[value.lower()]
-        raise ValidationError(f"Unknown rank “{value}” (use a level 1–{max(self.ranks)} or a rank name).")
+        raise ValidationError(
+            _("Unknown rank “%(value)s” (use a level 1–%(max)s or a rank name).")
+            % {"value": value, "max": max(self.ranks)}
+        )
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -166,13 +173,17 @@ def plan(data: bytes) -> ImportPlan:
         v = row.values
         email = v.get("email", "").lower()
         if email in seen_emails:
-            row.errors.append(f"Duplicate email {v['email']} (also on line {seen_emails[email]}).")
+            row.errors.append(
+                _("Duplicate email %(email)s (also on line %(line)s).")
+                % {"email": v["email"], "line": seen_emails[email]}
+            )
         elif email:
             seen_emails[email] = row.line
         username = v.get("username", "").lower()
         if username and username in seen_usernames:
             row.errors.append(
-                f"Duplicate username {v['username']} (also on line {seen_usernames[username]})."
+                _("Duplicate username %(username)s (also on line %(line)s).")
+                % {"username": v["username"], "line": seen_usernames[username]}
             )
         elif username:
             seen_usernames[username] = row.line
@@ -187,7 +198,7 @@ def plan(data: bytes) -> ImportPlan:
             row.errors += _messages(exc)
         role = v.get("role") or None
         if role is not None and role not in Role.values:
-            row.errors.append(f"Role must be one of {', '.join(Role.values)}.")
+            row.errors.append(_("Role must be one of %(roles)s.") % {"roles": ", ".join(Role.values)})
         family, given = v.get("family_name", ""), v.get("given_name", "")
         if not family and not given and v.get("name"):
             family, given = split_full_name(v["name"])
@@ -239,7 +250,8 @@ def plan(data: bytes) -> ImportPlan:
             derived = row.fields["username"].lower()
             if derived in seen_usernames and not row.values.get("username"):
                 row.errors.append(
-                    f"Username {row.fields['username']} is also given on line {seen_usernames[derived]}."
+                    _("Username %(username)s is also given on line %(line)s.")
+                    % {"username": row.fields["username"], "line": seen_usernames[derived]}
                 )
     return ImportPlan(rows=rows)
 
@@ -251,7 +263,9 @@ def directory_import(*, actor: Employee, data: bytes, ip: str | None = None) -> 
     require_admin(actor)
     result = plan(data)
     if not result.ok:
-        raise ValidationError(f"{result.error_count} row(s) have errors; nothing was imported.")
+        raise ValidationError(
+            _("%(count)s row(s) have errors; nothing was imported.") % {"count": result.error_count}
+        )
     template = directory.company_settings().display_name_template
     names = directory.rank_names()
     created = updated = 0

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.oncommit import after_commit
 from directory.avatars import normalise_photo
@@ -208,29 +209,31 @@ def employee_update_profile(
     """
     if display_name is not None and " ".join(display_name.split()) != employee.display_name:
         raise ValidationError(
-            "Display names come from the company directory; ask an administrator to correct your name."
+            _("Display names come from the company directory; ask an administrator to correct your name.")
         )
     fields = []
     if bio is not None:
         if len(bio) > MAX_BIO_CHARS:
-            raise ValidationError(f"Bio is too long (maximum is {MAX_BIO_CHARS} characters).")
+            raise ValidationError(
+                _("Bio is too long (maximum is %(max)s characters).") % {"max": MAX_BIO_CHARS}
+            )
         employee.bio = bio
         fields.append("bio")
     if locale is not None:
         # "" follows the company's language (CompanySettings, else the tenant's) again.
         if locale not in {"", "ko", "en"}:
-            raise ValidationError("Language must be ko, en or empty for the company's language.")
+            raise ValidationError(_("Language must be ko, en or empty for the company's language."))
         employee.locale = locale
         fields.append("locale")
     if fields:
         employee.save(update_fields=fields)
     if photo is not None:
         if len(photo) > MAX_PHOTO_BYTES:
-            raise ValidationError("Photo must be smaller than 10 MB.")
+            raise ValidationError(_("Photo must be smaller than 10 MB."))
         try:
             employee_set_photo(employee=employee, image_bytes=photo)
         except ValueError as exc:
-            raise ValidationError(f"Photo: {exc}") from exc
+            raise ValidationError(_("Photo: %(problem)s") % {"problem": exc}) from exc
     return employee
 
 
@@ -245,20 +248,29 @@ class PolicyInput:
 def _policy_errors(data: PolicyInput, levels: set[int], unit_ids: set[int]) -> list[str]:
     errors = []
     if data.default_audience not in {"company", "unit"}:
-        errors.append("default_audience must be company or unit.")
+        errors.append(_("default_audience must be company or unit."))
     if data.company_post_min_rank is not None and data.company_post_min_rank not in levels:
-        errors.append(f"company_post_min_rank {data.company_post_min_rank} is not a rank of this company.")
+        errors.append(
+            _("company_post_min_rank %(level)s is not a rank of this company.")
+            % {"level": data.company_post_min_rank}
+        )
     for target, sender in data.contact_rules:
         if target not in levels or sender not in levels:
-            errors.append(f"Contact rule ({target}, {sender}) names a rank this company does not have.")
+            errors.append(
+                _("Contact rule (%(target)s, %(sender)s) names a rank this company does not have.")
+                % {"target": target, "sender": sender}
+            )
     for i, (a, b) in enumerate(data.barriers, start=1):
         if not a or not b:
-            errors.append(f"Barrier {i} needs units on both sides.")
+            errors.append(_("Barrier %(number)s needs units on both sides.") % {"number": i})
         unknown = (set(a) | set(b)) - unit_ids
         if unknown:
-            errors.append(f"Barrier {i} names unknown units: {sorted(unknown)}.")
+            errors.append(
+                _("Barrier %(number)s names unknown units: %(units)s.")
+                % {"number": i, "units": sorted(unknown)}
+            )
         if set(a) & set(b):
-            errors.append(f"Barrier {i} has the same unit on both sides.")
+            errors.append(_("Barrier %(number)s has the same unit on both sides.") % {"number": i})
     return errors
 
 
@@ -276,7 +288,7 @@ def tenant_policy_update(*, data: PolicyInput) -> PolicyInput:
     wants_rules = bool(data.barriers or data.contact_rules or data.company_post_min_rank is not None)
     if wants_rules and not tenant_has("hierarchy_rules"):
         raise ValidationError(
-            "Hierarchy rules (barriers, contact rules, company-post rank) need the Enterprise plan."
+            _("Hierarchy rules (barriers, contact rules, company-post rank) need the Enterprise plan.")
         )
     levels = set(Rank.objects.values_list("level", flat=True))
     unit_ids = set(OrgUnit.objects.values_list("id", flat=True))
@@ -367,7 +379,8 @@ def employee_update(*, employee: Employee, **fields: object) -> Employee:
     for name in changed:
         setattr(employee, name, fields[name])
     if "rank_level" in changed and not Rank.objects.filter(level=employee.rank_level).exists():
-        raise ValidationError({"rank_level": f"There is no rank at level {employee.rank_level}."})
+        message = _("There is no rank at level %(level)s.") % {"level": employee.rank_level}
+        raise ValidationError({"rank_level": message})
     update_fields = list(changed)
     if _DISPLAY_NAME_INPUTS & set(changed):
         employee.display_name = render_display_name(

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from audit.models import AuditEntry
 from common.paging import Page
@@ -42,7 +43,7 @@ def scope_for(viewer: Viewer) -> str:
 def _require(viewer: Viewer) -> None:
     if not may_export(viewer):
         raise ActionRefused(
-            "Only administrators and compliance officers may export the workspace.", rule="admin_only"
+            _("Only administrators and compliance officers may export the workspace."), rule="admin_only"
         )
 
 

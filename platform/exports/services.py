@@ -24,6 +24,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from billing.entitlements import billing_state, require_feature
@@ -67,8 +68,11 @@ def export_window_refusal(*, now: Any = None) -> str | None:
     now = now or timezone.now()
     if state.export_until is not None and now <= state.export_until:
         return None
-    ended = f" on {state.export_until:%Y-%m-%d}" if state.export_until else ""
-    return f"The export window of this cancelled workspace ended{ended}; subscribe again to export its data."
+    if state.export_until is None:
+        return _("The export window of this cancelled workspace ended; subscribe again to export its data.")
+    return _(
+        "The export window of this cancelled workspace ended on %(date)s; subscribe again to export its data."
+    ) % {"date": f"{state.export_until:%Y-%m-%d}"}
 
 
 def export_start(*, actor: Employee, ip: str | None = None) -> Export:
@@ -76,9 +80,9 @@ def export_start(*, actor: Employee, ip: str | None = None) -> Export:
     viewer = Viewer.of(actor)
     if not selectors.may_export(viewer):
         raise ActionRefused(
-            "Only administrators and compliance officers may export the workspace.", rule="admin_only"
+            _("Only administrators and compliance officers may export the workspace."), rule="admin_only"
         )
-    require_feature("export", "Full data export")
+    require_feature("export", _("Full data export"))
     refusal = export_window_refusal()
     if refusal:
         raise ActionRefused(refusal, rule="export_window")

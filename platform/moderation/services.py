@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import policy
 from audit.services import audit_record
@@ -34,17 +35,21 @@ def report_create(
     if not viewer.is_active:
         raise Http404("Record not found")
     if account.pk == reporter.pk:
-        raise ValidationError("You cannot report yourself.")
+        raise ValidationError(_("You cannot report yourself."))
     category = category or Category.OTHER
     if category not in Category.values:
-        raise ValidationError(f"Category must be one of {', '.join(Category.values)}.")
+        raise ValidationError(
+            _("Category must be one of %(categories)s.") % {"categories": ", ".join(Category.values)}
+        )
     if len(comment) > MAX_COMMENT:
-        raise ValidationError(f"Comment is too long (maximum is {MAX_COMMENT} characters).")
+        raise ValidationError(
+            _("Comment is too long (maximum is %(max)s characters).") % {"max": MAX_COMMENT}
+        )
     snapshots = []
     for post_id in dict.fromkeys(str(p) for p in post_ids):
         post = policy.access_post(viewer, post_id)
         if post.author_id != account.pk:
-            raise ValidationError(f"Status {post_id} is not by the reported account.")
+            raise ValidationError(_("Status %(id)s is not by the reported account.") % {"id": post_id})
         snapshots.append(
             {
                 "id": str(post.pk),
@@ -92,7 +97,7 @@ def _post_for_removal(actor: Employee, post_id: str | int, report: Report | None
     if report is not None and str(post_id) in report.status_ids:
         post = policy.dangerously_all_posts().filter(pk=int(post_id)).first()
         if post is None:
-            raise ValidationError("This post has already been deleted.")
+            raise ValidationError(_("This post has already been deleted."))
         return post
     return policy.access_post(policy.Viewer.of(actor), post_id)
 
@@ -132,7 +137,7 @@ def moderation_employee_suspend(
     """Suspend = deactivate: they see nothing and their tokens stop working; their posts stay."""
     require_admin(actor)
     if employee.pk == actor.pk:
-        raise ValidationError("You cannot suspend yourself.")
+        raise ValidationError(_("You cannot suspend yourself."))
     before = employee_snapshot(employee)
     employee = employee_edit(actor=actor, employee=employee, changes={"active": False}, ip=ip)
     if before["active"]:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.errors import OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError
@@ -163,7 +164,7 @@ def saml_config_update(
     part is wrong, including a combination that would lock everyone out (SSO-only without SSO).
     Turning SSO on needs a plan that includes it (policy.ActionRefused, 403)."""
     if enabled:
-        require_feature("saml", "Single sign-on")
+        require_feature("saml", gettext("Single sign-on"))
     config = saml_sp_ensure()
     if idp_metadata_url is not None:
         config.idp_metadata_url = idp_metadata_url.strip()

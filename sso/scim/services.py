@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing.entitlements import require_feature
 from directory.models import Employee, OrgUnit, Rank
@@ -44,7 +45,7 @@ def _hash(secret: str) -> str:
 @transaction.atomic
 def scim_token_create(*, name: str, actor: Employee | None) -> tuple[ScimToken, str]:
     """A new SCIM bearer token; returns the row and the secret, which is never stored nor shown again."""
-    require_feature("scim", "SCIM provisioning")
+    require_feature("scim", gettext("SCIM provisioning"))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ScimToken.objects.create(
         name=name.strip()[:120], token_hash=_hash(secret), hint=secret[:12], created_by=actor

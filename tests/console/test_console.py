@@ -134,13 +134,13 @@ def test_org_tree_add_rename_move_delete(console: Client, people: People) -> Non
 
 def test_deleting_a_unit_with_members_shows_why(console: Client, people: People) -> None:
     response = console.post(f"/admin-console/org/{people.sales.pk}/", {"delete": "1"}, follow=True)
-    assert "member" in response.content.decode()
+    assert "구성원" in response.content.decode()  # "… still has 2 member(s) …", in the admin's Korean
     assert OrgUnit.objects.filter(pk=people.sales.pk).exists()
 
 
 def test_duplicate_unit_name_is_a_form_error(console: Client, people: People) -> None:
     response = console.post("/admin-console/org/", {"name": "영업팀", "parent_id": people.root.pk})
-    assert response.status_code == 422 and "already has a unit" in response.content.decode()
+    assert response.status_code == 422 and "이미 영업팀 조직이 있습니다" in response.content.decode()
 
 
 def test_ranks_editor_renames_and_adds(console: Client) -> None:
@@ -184,7 +184,7 @@ def test_employee_form_error_keeps_input_and_saves_nothing(console: Client, peop
         "/admin-console/employees/new/",
         {"email": "lee@acme.example", "unit_id": people.root.pk, "rank_level": 1, "role": "member"},
     )
-    assert response.status_code == 422 and "already used" in response.content.decode()
+    assert response.status_code == 422 and "이미 다른 직원이 사용하고 있습니다" in response.content.decode()
     assert Employee.objects.filter(email__iexact="lee@acme.example").count() == 1
 
 
@@ -270,15 +270,15 @@ def test_existing_email_updates_that_employee(console: Client, people: People) -
     [
         (
             "email,unit,rank\nok1@acme.example,영업팀,1\nbad@acme.example,없는팀,1\n",
-            "Unknown unit “없는팀”",
+            "알 수 없는 조직 “없는팀”",
         ),
         (
             "email,unit,rank\nok1@acme.example,영업팀,1\nok2@acme.example,영업팀,상무이사\n",
-            "Unknown rank “상무이사”",
+            "알 수 없는 직급 “상무이사”",
         ),
-        ("email,unit,rank\nok1@acme.example,영업팀,1\nOK1@acme.example,연구소,1\n", "Duplicate email"),
-        ("email,unit,rank\nok1@acme.example,영업팀,1\nnot-an-email,영업팀,1\n", "not a valid email"),
-        ("email,unit,rank\nok1@acme.example,영업팀,1\nok2@acme.example,영업팀,42\n", "Unknown rank “42”"),
+        ("email,unit,rank\nok1@acme.example,영업팀,1\nOK1@acme.example,연구소,1\n", "중복된 이메일"),
+        ("email,unit,rank\nok1@acme.example,영업팀,1\nnot-an-email,영업팀,1\n", "올바른 이메일 주소가 아닙니다"),
+        ("email,unit,rank\nok1@acme.example,영업팀,1\nok2@acme.example,영업팀,42\n", "알 수 없는 직급 “42”"),
     ],
 )
 def test_a_bad_row_is_reported_per_row_and_nothing_is_saved(
@@ -299,16 +299,26 @@ def test_a_bad_row_is_reported_per_row_and_nothing_is_saved(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00binary", "not"),
-        (b"name,title\nx,y\n", "Missing column(s): email, unit, rank"),
-        (b"", "empty"),
-        (b'email,unit,rank\n"unterminated,x,1\n', "not valid CSV"),
-        (b"email,unit,rank,salary\na@acme.example,x,1,9\n", "Unknown column(s): salary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00binary", "CSV 텍스트 파일이 아닙니다"),
+        (b"name,title\nx,y\n", "없는 열: email, unit, rank"),
+        (b"", "파일이 비어 있습니다"),
+        (b'email,unit,rank\n"unterminated,x,1\n', "올바른 CSV 파일이 아닙니다"),
+        (b"email,unit,rank,salary\na@acme.example,x,1,9\n", "알 수 없는 열: salary"),
     ],
 )
 def test_malformed_file_is_a_clear_error(console: Client, people: People, data: bytes, message: str) -> None:
     response = _upload(console, data)
     assert response.status_code == 422 and message in response.content.decode()
+
+
+def test_an_admin_who_reads_english_gets_the_import_errors_in_english(
+    admin: Employee, people: People
+) -> None:
+    admin.locale = "en"
+    admin.save(update_fields=["locale"])
+    client = _client(admin)
+    preview = _upload(client, "email,unit,rank\nbad@acme.example,없는팀,1\n")
+    assert preview.status_code == 422 and "Unknown unit “없는팀”" in preview.content.decode()
 
 
 def test_cp949_file_from_excel_is_read(console: Client, people: People) -> None:

@@ -123,7 +123,7 @@ def test_sso_outside_the_plan_says_so(acme: Tenant, console: Client, idp: TestId
         {"enabled": "1", "idp_metadata_xml": idp.metadata_xml(), "allowed_email_domains": "acme.example"},
     )
     assert response.status_code == 422
-    assert "not included in this workspace&#x27;s plan" in response.content.decode()
+    assert "싱글 사인온 기능은 이 회사의 요금제에 포함되어 있지 않습니다" in response.content.decode()
     assert not SamlConfig.objects.get(id=1).enabled
 
 
@@ -164,7 +164,7 @@ def test_scim_outside_the_plan_says_so(acme: Tenant, console: Client) -> None:
     connection.set_tenant(acme)
     response = console.post("/admin-console/scim/", {"name": "Okta"})
     assert response.status_code == 422
-    assert "SCIM provisioning is not included" in response.content.decode()
+    assert "SCIM 프로비저닝 기능은 이 회사의 요금제에 포함되어 있지 않습니다" in response.content.decode()
     assert 'id="scim-secret"' not in response.content.decode()
 
 
