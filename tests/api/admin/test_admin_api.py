@@ -100,6 +100,17 @@ def test_unit_create_bad_input_is_422(admin_api: Api, people: People, body: dict
     assert OrgUnit.objects.count() == before
 
 
+def test_api_errors_follow_accept_language_and_are_english_without_it(admin_api: Api, people: People) -> None:
+    """Programs get the language they ask for; with no Accept-Language, English, not the company's
+    Korean UI default."""
+    body = {"name": "영업팀"}
+    plain = admin_api.post("/api/bt/v1/org/units", body, json=True)
+    korean = admin_api.post("/api/bt/v1/org/units", body, json=True, **{"Accept-Language": "ko"})
+    assert plain.status_code == korean.status_code == 422
+    assert "already has a unit named 영업팀" in plain.json()["error"]
+    assert "이미 영업팀 조직이 있습니다" in korean.json()["error"]
+
+
 def test_moving_a_unit_repaths_its_subtree(admin_api: Api, people: People) -> None:
     team = admin_api.post(
         "/api/bt/v1/org/units", {"name": "1팀", "parent_id": str(people.sales.pk)}, json=True
