@@ -277,7 +277,10 @@ def test_existing_email_updates_that_employee(console: Client, people: People) -
             "알 수 없는 직급 “상무이사”",
         ),
         ("email,unit,rank\nok1@acme.example,영업팀,1\nOK1@acme.example,연구소,1\n", "중복된 이메일"),
-        ("email,unit,rank\nok1@acme.example,영업팀,1\nnot-an-email,영업팀,1\n", "올바른 이메일 주소가 아닙니다"),
+        (
+            "email,unit,rank\nok1@acme.example,영업팀,1\nnot-an-email,영업팀,1\n",
+            "올바른 이메일 주소가 아닙니다",
+        ),
         ("email,unit,rank\nok1@acme.example,영업팀,1\nok2@acme.example,영업팀,42\n", "알 수 없는 직급 “42”"),
     ],
 )
