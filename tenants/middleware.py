@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -46,13 +47,21 @@ def host_tenant(hostname: str) -> Tenant:
     return tenant
 
 
+def forget_hosts() -> None:
+    """Drop every cached host (this process)."""
+    with _hosts_lock:
+        _hosts.clear()
+
+
 @receiver(post_save, sender=Tenant)
 @receiver(post_delete, sender=Tenant)
 @receiver(post_save, sender=Domain)
 @receiver(post_delete, sender=Domain)
 def _forget_hosts(**_: Any) -> None:
-    with _hosts_lock:
-        _hosts.clear()
+    forget_hosts()
+    # Again once the change commits: a request of this thread may have cached the uncommitted row
+    # in between.
+    transaction.on_commit(forget_hosts)
 
 
 class TenantHostMiddleware(TenantMainMiddleware):

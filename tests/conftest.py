@@ -73,6 +73,10 @@ def media_root(settings, tmp_path_factory) -> Path:  # type: ignore[no-untyped-d
 @pytest.fixture(autouse=True)
 def _public_schema_around_each_test() -> Iterator[None]:
     connection.set_schema_to_public()
+    # Query-count tests read the connection's log, a deque of at most 9,000 entries that only
+    # uncaptured requests empty; over a whole suite the captures filled it, and a full log counts
+    # short (a page's 3 statements counted as 1). Each test starts with it empty.
+    connection.queries_log.clear()
     yield
     connection.set_schema_to_public()
     # Tests whose writes commit (live servers, workers) must not leave a tenant policy cached for the
@@ -80,6 +84,11 @@ def _public_schema_around_each_test() -> Iterator[None]:
     redis = get_redis_connection("default")
     for key in redis.scan_iter("*policy:rules:*"):
         redis.delete(key)
+    # Nor a tenant row the tenant middleware cached for a few seconds: a test's changes to it (a plan,
+    # a suspension) are rolled back without the save signals that clear the cache in the product.
+    from tenants.middleware import forget_hosts
+
+    forget_hosts()
 
 
 @pytest.fixture
