@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from common.compiled import CompiledQuery, Slot
 
 # A Mastodon app registers once and then uses any of these; DOT ties an Application to one grant.
 MASTODON_GRANTS = frozenset({"authorization_code", "password", "client_credentials", "refresh_token"})
@@ -47,15 +51,18 @@ class MastodonValidator(OAuth2Validator):
 
     def _load_access_token(self, token: str) -> Any:
         # DOT's own lookup plus the employee's unit, which every read's policy needs (the viewer's
-        # unit chain): one query per request instead of two.
-        import hashlib
-
-        from oauth2_provider.models import get_access_token_model
-
+        # unit chain): one query per request instead of two. Its SQL is compiled once per process
+        # (``common.compiled``); the row is read on every request, so a deleted (revoked) token or a
+        # deactivated employee stops working at once, and DOT checks expiry and scopes as before.
         checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        return (
-            get_access_token_model()
-            .objects.select_related("application", "user", "user__unit")
-            .filter(token_checksum=checksum)
-            .first()
-        )
+        found = _token_by_checksum().fetch([checksum])
+        return found[0] if found else None
+
+
+@functools.cache
+def _token_by_checksum() -> CompiledQuery[Any]:
+    """DOT's ``_load_access_token`` queryset (``.first()``: by primary key, at most one) and the unit."""
+    from oauth2_provider.models import get_access_token_model
+
+    tokens = get_access_token_model().objects.select_related("application", "user", "user__unit")
+    return CompiledQuery(tokens.filter(token_checksum=Slot(0)).order_by("pk")[:1])

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
 
 from tests.api.conftest import People
 from tests.conftest import ACME_HOST, GLOBEX_HOST
@@ -245,6 +248,15 @@ def test_deactivated_employee_token_stops_working_at_once(acme, api_as, people: 
     people.kim.is_active = False
     people.kim.save(update_fields=["is_active"])
     response = api.get("/api/v1/accounts/verify_credentials")
+    assert response.status_code == 401
+    assert response.json() == {"error": "The access token is invalid"}
+
+
+def test_expired_token_stops_working(acme, api_as, people: People) -> None:
+    api = api_as(people.kim)
+    assert api.get("/api/v1/timelines/home").status_code == 200
+    AccessToken.objects.filter(token=api.token).update(expires=timezone.now() - timedelta(seconds=1))
+    response = api.get("/api/v1/timelines/home")
     assert response.status_code == 401
     assert response.json() == {"error": "The access token is invalid"}
 
