@@ -57,7 +57,8 @@ def audience_for(post: Post) -> PostAudience:
 def _admits_own(audience: PostAudience, viewer: Viewer) -> bool:
     if audience.author_id == viewer.id:
         return True
-    if any(set(audience.author_chain) & segment for segment in viewer.barred_unit_sets):
+    barred = viewer.barred_unit_sets
+    if barred and any(set(audience.author_chain) & segment for segment in barred):
         return False
     if viewer.id in audience.mentioned:
         return True

@@ -22,8 +22,10 @@ class Viewer:
             return cls(employee=user)
         return cls(employee=None)
 
-    @property
+    @cached_property
     def id(self) -> int | None:
+        # Cached: read several times per post by every visibility check (10,000 per event on a
+        # stream server), and an employee's primary key never changes.
         return self.employee.pk if self.employee else None
 
     @property

@@ -6,6 +6,7 @@ not to be shown someone, so they live beside the social graph and are applied on
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -61,6 +62,24 @@ def post_silenced_sql(viewer_id: int | None, alias: str) -> tuple[str, list[obje
         f" WHERE {alias}_so.id = {alias}.reblog_of_id AND {original}))"
     )
     return sql, [*author_params, *original_params]
+
+
+def silencers_of(people: set[int]) -> set[int]:
+    """Who has silenced any of ``people`` in ``silenced_q``'s sense (muted or blocked one of them, or
+    is blocked by one): the viewers a post by them is kept from. One statement, for the stream server,
+    which asks this once per event for every open connection at once."""
+    if not people:
+        return set()
+    ids = list(people)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT muter_id FROM social_mute WHERE target_id = ANY(%s)"
+            " AND (expires_at IS NULL OR expires_at > %s)"
+            " UNION SELECT blocker_id FROM social_block WHERE target_id = ANY(%s)"
+            " UNION SELECT target_id FROM social_block WHERE blocker_id = ANY(%s)",
+            [ids, timezone.now(), ids, ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def is_silenced(viewer_id: int, other_id: int, *, for_notifications: bool = False) -> bool:

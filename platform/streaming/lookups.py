@@ -189,8 +189,8 @@ def event_context(
     """Follow edges into the event's authors (and the replied-to account), who silenced them (mutes and
     blocks, Mastodon applies them to every stream), and which lists they are on. A handful of indexed
     queries per event per process, however many connections are open."""
-    from social.filters import active_mutes_q
-    from social.models import Block, Follow, ListMember, Mute
+    from social.filters import silencers_of
+    from social.models import Follow, ListMember
 
     _enter(schema)
     context = EventContext()
@@ -202,12 +202,7 @@ def event_context(
         ):
             by_followee[followee].add(follower)
         context.followers = {k: frozenset(v) for k, v in by_followee.items()}
-    silenced = set(
-        Mute.objects.filter(active_mutes_q(), target_id__in=authors).values_list("muter_id", flat=True)
-    )
-    silenced |= set(Block.objects.filter(target_id__in=authors).values_list("blocker_id", flat=True))
-    silenced |= set(Block.objects.filter(blocker_id__in=authors).values_list("target_id", flat=True))
-    context.silenced = frozenset(silenced)
+    context.silenced = frozenset(silencers_of(authors))
     if lists:
         by_member: dict[int, set[int]] = defaultdict(set)
         owners: set[int] = set()

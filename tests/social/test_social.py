@@ -127,3 +127,28 @@ def test_new_employee_follows_their_unit_unless_the_tenant_turned_it_off(acme) -
     assert not Follow.objects.filter(follower=newcomer, followee=elsewhere).exists()
     CompanySettings.objects.update(follow_own_unit_on_join=False)
     assert follow_own_unit(employee=employee("later", unit=team)) == 0
+
+
+def test_silencers_of_is_silenced_q_turned_around(acme) -> None:  # type: ignore[no-untyped-def]
+    """The stream server asks who silenced a post's authors once per event; the answer must be exactly
+    the viewers ``silenced_q`` keeps each author from."""
+    from directory.models import Employee
+    from social.filters import silenced_q, silencers_of
+
+    author, other = employee("author"), employee("other")
+    muter, expired, blocker, blocked, notif_only, bystander = (
+        employee(name) for name in ("muter", "expired", "blocker", "blocked", "notifonly", "bystander")
+    )
+    mute_create(muter=muter, target=author)
+    mute_create(muter=expired, target=author, duration=60)
+    Mute.objects.filter(muter=expired).update(expires_at="2000-01-01T00:00:00Z")
+    block_create(blocker=blocker, target=author)
+    block_create(blocker=author, target=blocked)
+    mute_create(muter=notif_only, target=other)  # silences someone else, not the author
+
+    assert silencers_of({author.pk}) == {muter.pk, blocker.pk, blocked.pk}
+    assert silencers_of({author.pk, other.pk}) == {muter.pk, blocker.pk, blocked.pk, notif_only.pk}
+    assert silencers_of(set()) == set()
+    for viewer in (muter, expired, blocker, blocked, notif_only, bystander):
+        by_q = Employee.objects.filter(pk=author.pk).filter(silenced_q(viewer.pk, "pk")).exists()
+        assert by_q == (viewer.pk in silencers_of({author.pk})), viewer.username
