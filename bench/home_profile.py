@@ -14,6 +14,7 @@ statements per request. Nothing is written to the bench database.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import random
 import statistics
@@ -41,6 +42,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--path", default="/api/v1/timelines/home")
     parser.add_argument("--parts", action="store_true", help="also time selector and entities alone")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the timed requests into FILE (pstats)")
     args = parser.parse_args()
     data.setup_django(args.database_url, args.redis_url)
 
@@ -105,11 +107,17 @@ def main() -> None:
         get(viewer, query)
     times: dict[str, list[float]] = defaultdict(list)
     queries: dict[str, list[int]] = defaultdict(list)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
     for kind, viewer, query in plan:
         _, ms, count = get(viewer, query)
         for k in (kind, "all"):
             times[k].append(ms)
             queries[k].append(count)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     print(f"{args.path}, {args.requests} requests, load average {os.getloadavg()[0]:.1f}")
     print("| slice | n | p50 ms | p90 ms | p99 ms | mean ms | queries max | queries mean |")
     print("|---|---|---|---|---|---|---|---|")
