@@ -552,24 +552,29 @@ class Hub:
             for viewer in tenant.viewers.values():
                 lookups.prepare(viewer, rules)
         if now - tenant.last_refresh >= self.refresh_seconds:
+            # Reload only the viewers whose directory facts changed without a reload message reaching
+            # us (reloading all 10,000 would hold the GIL for half a second, stalling deliveries).
             generation = tenant.generation
-            fresh = await self.db(lookups.viewers, tenant.schema, employees)
+            known = {k: lookups.facts(v) for k, v in tenant.viewers.items()}
+            stale = await self.db(lookups.changed_viewers, tenant.schema, known)
+            stale |= employees - set(known)
+            fresh = await self.db(lookups.viewers, tenant.schema, stale) if stale else {}
             if generation == tenant.generation:  # else a control reload already applied newer facts
                 tenant.viewers.update({k: v for k, v in fresh.items() if k in tenant.refs})
-            active = set(fresh)
+            inactive = stale - set(fresh)
             tenant.last_refresh = now
         else:
-            active = employees - await self.db(lookups.inactive_among, tenant.schema, employees)
-        live_tokens, live_sessions = await self.db(lookups.live_credentials, tenant.schema, tokens, sessions)
+            inactive = await self.db(lookups.inactive_among, tenant.schema, employees)
+        dead_tokens, dead_sessions = await self.db(lookups.dead_credentials, tenant.schema, tokens, sessions)
         for conn in conns:
             p = conn.principal
             if (
-                p.employee_id not in active
-                or (p.token_id is not None and p.token_id not in live_tokens)
-                or (p.session_key is not None and p.session_key not in live_sessions)
+                p.employee_id in inactive
+                or (p.token_id is not None and p.token_id in dead_tokens)
+                or (p.session_key is not None and p.session_key in dead_sessions)
             ):
                 conn.close()
-        for gone in employees - active:
+        for gone in inactive & employees:
             tenant.viewers.pop(gone, None)
 
     async def _heartbeat_forever(self) -> None:

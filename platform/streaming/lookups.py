@@ -148,8 +148,10 @@ def current_rules(schema: str) -> TenantRules:
     return tenant_rules()
 
 
-def live_credentials(schema: str, token_ids: set[int], session_keys: set[str]) -> tuple[set[int], set[str]]:
-    """Which of the given tokens and sessions still exist and have not expired."""
+def dead_credentials(schema: str, token_ids: set[int], session_keys: set[str]) -> tuple[set[int], set[str]]:
+    """Which of the given tokens and sessions are gone or expired. Only those come back: this runs
+    every few seconds beside 10,000 open streams, where reading back every live one would be 10,000
+    rows of Python work on the event loop's GIL."""
     from django.contrib.sessions.models import Session
     from oauth2_provider.models import AccessToken
 
@@ -157,18 +159,54 @@ def live_credentials(schema: str, token_ids: set[int], session_keys: set[str]) -
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {AccessToken._meta.db_table} WHERE id = ANY(%s) AND expires > %s",  # noqa: S608
+            f"SELECT x.id FROM unnest(%s::bigint[]) AS x(id) WHERE NOT EXISTS"  # noqa: S608
+            f" (SELECT 1 FROM {AccessToken._meta.db_table} t WHERE t.id = x.id AND t.expires > %s)",
             [list(token_ids), now],
         )
         tokens = {row[0] for row in cursor.fetchall()}
     sessions: set[str] = set()
     if session_keys:
-        sessions = set(
+        live = set(
             Session.objects.filter(session_key__in=session_keys, expire_date__gt=now).values_list(
                 "session_key", flat=True
             )
         )
+        sessions = set(session_keys) - live
     return tokens, sessions
+
+
+def facts(viewer: Viewer) -> tuple[str | None, int, str]:
+    """What ``policy.admits`` reads about a viewer from the directory, besides being active: the unit
+    chain (as the unit's path), the rank and the role."""
+    employee = viewer.employee
+    assert employee is not None
+    return (employee.unit.path if employee.unit is not None else None, employee.rank_level, employee.role)
+
+
+def changed_viewers(schema: str, known: dict[int, tuple[str | None, int, str]]) -> set[int]:
+    """Of the employees in ``known`` (id → ``facts``), those now inactive or gone, or whose facts
+    differ: the periodic safety net behind the writers' reload messages. PostgreSQL compares, so a
+    quiet directory costs one statement and no rows, however many viewers are loaded."""
+    from directory.models import Employee, OrgUnit
+
+    _enter(schema)
+    ids, paths, ranks, roles = [], [], [], []
+    for employee_id, (path, rank, role) in known.items():
+        ids.append(employee_id)
+        paths.append(path)
+        ranks.append(rank)
+        roles.append(role)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT x.id FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[])"  # noqa: S608
+            " AS x(id, path, rank_level, role)"
+            f" LEFT JOIN {Employee._meta.db_table} e ON e.id = x.id AND e.is_active"
+            f" LEFT JOIN {OrgUnit._meta.db_table} u ON u.id = e.unit_id"
+            " WHERE e.id IS NULL OR u.path IS DISTINCT FROM x.path"
+            " OR e.rank_level IS DISTINCT FROM x.rank_level OR e.role IS DISTINCT FROM x.role",
+            [ids, paths, ranks, roles],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def list_owned(schema: str, list_id: int, owner_id: int) -> tuple[int, str] | None:
@@ -229,15 +267,15 @@ def inactive_among(schema: str, employee_ids: set[int]) -> set[int]:
     from directory.models import Employee
 
     _enter(schema)
-    # One array parameter instead of 10,000 placeholders: this runs every few seconds in the stream
-    # process, where building a huge IN list would hold the GIL for tens of milliseconds.
+    # One array parameter instead of 10,000 placeholders, and only the inactive come back: this runs
+    # every few seconds in the stream process, where Python work on 10,000 rows holds the GIL.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {Employee._meta.db_table} WHERE id = ANY(%s) AND is_active",  # noqa: S608
+            f"SELECT x.id FROM unnest(%s::bigint[]) AS x(id) WHERE NOT EXISTS"  # noqa: S608
+            f" (SELECT 1 FROM {Employee._meta.db_table} e WHERE e.id = x.id AND e.is_active)",
             [list(employee_ids)],
         )
-        active = {row[0] for row in cursor.fetchall()}
-    return set(employee_ids) - active
+        return {row[0] for row in cursor.fetchall()}
 
 
 def record_compliance_stream(schema: str, employee_id: int, path: str, ip: str | None) -> None:

@@ -1,0 +1,140 @@
+"""The stream server's safety net: changes that reach the database without the writers' control
+messages (a script, a restore, a lost Redis message — here ``QuerySet.update``, which sends none) still
+reach open streams at the next periodic re-check. The server here re-checks every half second and
+refreshes its viewers every second (settings_quick_periodic_checks)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+
+from directory.models import Employee
+from posts import services as posts
+from posts.models import Audience
+from tests.streaming.conftest import SSEClient, World, serve_world
+
+pytestmark = pytest.mark.slow
+
+WITHIN = 4.0  # seconds: a re-check or refresh (every 0.5 s / 1 s) plus delivery, with room for a busy CI
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loopback) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    extra_env = {"DJANGO_SETTINGS_MODULE": "tests.streaming.settings_quick_periodic_checks"}
+    with serve_world(django_db_blocker, tmp_path_factory, extra_env=extra_env) as made:
+        yield made
+
+
+def sse(world: World, who: str, path: str) -> SSEClient:
+    client = SSEClient(world.host(), path, headers={"Authorization": f"Bearer {world.token(who)}"})
+    assert client.status == 200
+    return client
+
+
+def is_post(post_id: int) -> Any:
+    return lambda e: e.event == "update" and e.json()["id"] == str(post_id)
+
+
+def received_before(stream: SSEClient, marker_id: int) -> set[int]:
+    _, before = stream.until(is_post(marker_id), timeout=5)
+    return {int(e.json()["id"]) for e in before if e.event == "update"}
+
+
+def until_delivered(world: World, stream: SSEClient, *, by: str = "author", **post: Any) -> float:
+    """Post (as ``by``) every half second until one such post reaches ``stream``; how long it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < WITHIN:
+        made = posts.post_create(author=world.people[by], **post)
+        marker = posts.post_create(
+            author=world.people["author"], text="marker #moved", audience=Audience.COMPANY
+        )
+        if made.pk in received_before(stream, marker.pk):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise AssertionError(f"not delivered within {WITHIN} s")
+
+
+def test_a_promotion_behind_the_services_back_reaches_an_open_stream(in_acme: World) -> None:
+    world = in_acme
+    junior = world.people["junior"]
+    stream = sse(world, "junior", "/api/v1/streaming/public")
+    try:
+        hidden = posts.post_create(
+            author=world.people["author"], text="rank 3+", audience=Audience.COMPANY, min_rank=3
+        )
+        marker = posts.post_create(author=world.people["author"], text="marker", audience=Audience.COMPANY)
+        assert hidden.pk not in received_before(stream, marker.pk)
+        Employee.objects.filter(pk=junior.pk).update(rank_level=3)  # no reload message
+        assert (
+            until_delivered(world, stream, text="rank 3+ again", audience=Audience.COMPANY, min_rank=3)
+            < WITHIN
+        )
+    finally:
+        stream.close()
+        Employee.objects.filter(pk=junior.pk).update(rank_level=1)
+
+
+def test_a_unit_change_behind_the_services_back_stops_that_units_posts(in_acme: World) -> None:
+    world = in_acme
+    mover = world.people["colleague"]
+    # Unit posts are not on the public stream; a hashtag stream carries every post one may see.
+    stream = sse(world, "colleague", "/api/v1/streaming/hashtag?tag=moved")
+    try:
+        Employee.objects.filter(pk=mover.pk).update(unit=world.lab)  # no reload message
+        assert (
+            until_delivered(
+                world,
+                stream,
+                by="outsider",
+                text="lab only #moved",
+                audience=Audience.UNIT,
+                unit_id=world.lab.pk,
+            )
+            < WITHIN
+        )
+        sales_only = posts.post_create(
+            author=world.people["author"],
+            text="sales only #moved",
+            audience=Audience.UNIT,
+            unit_id=world.sales.pk,
+        )
+        marker = posts.post_create(
+            author=world.people["author"], text="marker #moved", audience=Audience.COMPANY
+        )
+        assert sales_only.pk not in received_before(stream, marker.pk)
+    finally:
+        stream.close()
+        Employee.objects.filter(pk=mover.pk).update(unit=world.sales)
+
+
+def test_a_deactivation_behind_the_services_back_closes_the_stream(in_acme: World) -> None:
+    world = in_acme
+    quitter = world.people["quitter"]
+    stream = sse(world, "quitter", "/api/v1/streaming/public")
+    try:
+        Employee.objects.filter(pk=quitter.pk).update(is_active=False)
+        assert stream.closed.wait(WITHIN), "stream still open"
+    finally:
+        stream.close()
+        Employee.objects.filter(pk=quitter.pk).update(is_active=True)
+
+
+def test_an_expired_token_closes_its_stream(in_acme: World) -> None:
+    world = in_acme
+    token = world.token("revoked")
+    stream = SSEClient(world.host(), "/api/v1/streaming/public", headers={"Authorization": f"Bearer {token}"})
+    assert stream.status == 200
+    other = sse(world, "follower", "/api/v1/streaming/public")
+    try:
+        AccessToken.objects.filter(token=token).update(expires=timezone.now() - timedelta(seconds=1))
+        assert stream.closed.wait(WITHIN), "stream still open"
+        assert not other.closed.is_set(), "another employee's stream was closed too"
+    finally:
+        stream.close()
+        other.close()
