@@ -64,6 +64,17 @@ BENCH_PASSWORD = "bench-password-1"
 SEED = 7
 
 
+def token_holders() -> Any:
+    """The active employees ``token_for`` works for: everyone data.py wrote, not the tenant's
+    onboarding admin (whose requests would be 401s in a benchmark's mix)."""
+    from oauth2_provider.models import AccessToken
+
+    from directory.models import Employee
+
+    bench_tokens = AccessToken.objects.filter(application__name="bench").values("user_id")
+    return Employee.objects.filter(is_active=True, pk__in=bench_tokens)
+
+
 def token_for(employee_id: int) -> str:
     """The bearer token data.py gives each employee of the bench tenant."""
     return f"bench-{employee_id}"

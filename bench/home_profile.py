@@ -51,16 +51,13 @@ def main() -> None:
     from django.test import Client
     from django_tenants.utils import tenant_context
 
-    from directory.models import Employee
     from tenants.models import Tenant
 
     tenant = Tenant.objects.get(slug=data.SLUG)
     host = tenant.get_primary_domain().domain
     rng = random.Random(7)
     with tenant_context(tenant):
-        following = dict(
-            Employee.objects.filter(is_active=True).annotate(n=Count("following_set")).values_list("id", "n")
-        )
+        following = dict(data.token_holders().annotate(n=Count("following_set")).values_list("id", "n"))
     few = [pk for pk, n in following.items() if n <= 5]
     regular = [pk for pk, n in following.items() if n > 5]
     connection.set_schema_to_public()

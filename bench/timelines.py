@@ -84,16 +84,13 @@ def load_people(rng: random.Random) -> People:
     from django.db.models import Count
     from django_tenants.utils import tenant_context
 
-    from directory.models import Employee
     from social.models import Follow
     from tenants.models import Tenant
 
     tenant = Tenant.objects.get(slug=data.SLUG)
     host = tenant.get_primary_domain().domain
     with tenant_context(tenant):
-        following = dict(
-            Employee.objects.filter(is_active=True).annotate(n=Count("following_set")).values_list("id", "n")
-        )
+        following = dict(data.token_holders().annotate(n=Count("following_set")).values_list("id", "n"))
         few = [pk for pk, n in following.items() if n <= 5]
         big_author = (
             Follow.objects.values("followee_id")
@@ -137,6 +134,11 @@ SERVERS = {
     "gunicorn": lambda port: [
         sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
         "-w", "2", "-k", "sync", "--backlog", "2048", "--log-level", "warning",
+    ],
+    # The same with 4 workers: while one waits for PostgreSQL another can use the core.
+    "gunicorn-w4": lambda port: [
+        sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
+        "-w", "4", "-k", "sync", "--backlog", "2048", "--log-level", "warning",
     ],
 }  # fmt: skip
 
