@@ -102,6 +102,10 @@ def fanout_run(post_id: int) -> str:
         if not ids:
             break
         feeds.add_to_existing(ids, post_id)
+        if len(ids) < chunk:
+            # The last chunk: no cursor to save and no empty query after it (most authors have fewer
+            # followers than one chunk). Killed before ``_finish``, a re-run re-adds, harmlessly.
+            break
         cursor = ids[-1]
         FanoutProgress.objects.update_or_create(
             post_id=post_id, defaults={"cursor": cursor}, create_defaults={"cursor": cursor}
