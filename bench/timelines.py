@@ -124,7 +124,7 @@ def child_env() -> dict[str, str]:
 
 
 SERVERS = {
-    # docker/start-web.sh today: ASGI, Django's sync views on asgiref's one thread per worker.
+    # docker/start-web.sh: biztweet.asgi, the streams and Django's WSGI app on WEB_THREADS threads.
     "uvicorn": lambda port: [
         sys.executable, "-m", "uvicorn", "biztweet.asgi:application", "--host", "127.0.0.1",
         "--port", str(port), "--workers", "2", "--lifespan", "off", "--no-access-log",
@@ -134,6 +134,12 @@ SERVERS = {
     "gunicorn": lambda port: [
         sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
         "-w", "2", "-k", "sync", "--backlog", "2048", "--log-level", "warning",
+    ],
+    # The baseline of biztweet.asgi's choice: Django's own ASGI handler instead of its WSGI app.
+    "uvicorn-django-asgi": lambda port: [
+        sys.executable, "-m", "uvicorn", "bench.asgi_django:application", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "2", "--lifespan", "off", "--no-access-log",
+        "--log-level", "warning",
     ],
     # The same with 4 workers: while one waits for PostgreSQL another can use the core.
     "gunicorn-w4": lambda port: [

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Web process: Django over ASGI (HTTP now, SSE and WebSocket streams later) under uvicorn.
+# Web process: uvicorn serving biztweet.asgi — the SSE and WebSocket streams, and Django's WSGI app
+# on WEB_THREADS threads per worker process.
 # WEB_CONCURRENCY worker processes; proxy headers on, because TLS ends at the load balancer and
 # Django must see the client's scheme (secure cookies, redirects) and address. FORWARDED_ALLOW_IPS
 # defaults to any peer since only the load balancer can reach the container; narrow it to the

@@ -21,6 +21,7 @@ _TRUE = {"1", "true", "yes", "on"}
 class Env:
     database_url: str
     database_pool_size: int
+    web_threads: int
     redis_url: str
     base_domain: str
     secret_key: str
@@ -48,6 +49,10 @@ def read(environ: Mapping[str, str] | None = None) -> Env:
         database_url=e.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         # Connections each process keeps open for its request threads; 0 opens one per request instead.
         database_pool_size=int(e.get("DATABASE_POOL_SIZE") or 8),
+        # Threads per web process running Django's (synchronous) views: 2 serve as many home pages as 1
+        # (4 serve a fifth fewer: bench/RESULTS.md) while a slow request no longer holds up the rest.
+        # With the stream server's four database threads they fit the default pool of 8.
+        web_threads=int(e.get("WEB_THREADS") or 2),
         redis_url=e.get("REDIS_URL") or DEFAULT_REDIS_URL,
         base_domain=(e.get("BASE_DOMAIN") or "localhost").lower().strip("."),
         # The embedded default is only for laptops; production images refuse to start without one

@@ -1,4 +1,5 @@
-"""The WSGI app (the benchmarks' gunicorn mode). PYTHONPATH must carry platform/."""
+"""The WSGI app: what uvicorn serves through a2wsgi beside the streams (biztweet.asgi), and what the
+benchmarks' gunicorn mode serves alone. PYTHONPATH must carry platform/."""
 
 import os
 

@@ -35,6 +35,9 @@ if ENV.database_pool_size > 0:
         "max_idle": 300,
     }
 
+# Threads per web process for Django's views (biztweet.asgi).
+WEB_THREADS = ENV.web_threads
+
 REDIS_URL = ENV.redis_url
 
 CACHES = {
