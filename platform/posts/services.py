@@ -486,7 +486,9 @@ def _post_create(
         except IntegrityError:
             raise _KeyTaken from None
     _call_later("timelines.services", "post_published", post.pk)
-    _call_later("notifications.services", "notify_post_created", post.pk)
+    if draft.mentioned or post.in_reply_to_account_id is not None:
+        # Mentions and replies are what a new post notifies of; without either, no task to run.
+        _call_later("notifications.services", "notify_post_created", post.pk)
     _call_later("search.services", "post_index", post.pk)
     _call_later("streaming.publish", "post_created", post.pk)
     return post

@@ -19,6 +19,24 @@ def _receivers(callbacks: list) -> list[str]:  # type: ignore[type-arg]
 def test_a_new_post_is_announced_after_commit(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks() as callbacks:
         post_create(author=org.kim, text="hello")
+    # Nobody mentioned or replied to: nothing to notify, so no notification task either.
+    assert _receivers(callbacks) == [
+        "timelines.services.post_published",
+        "search.services.post_index",
+        "streaming.publish.post_created",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["mention", "reply"])
+def test_a_mention_or_a_reply_is_also_announced_to_notifications(  # type: ignore[no-untyped-def]
+    org: Org, django_capture_on_commit_callbacks, kind: str
+) -> None:
+    parent = post_create(author=org.lee, text="first")
+    with django_capture_on_commit_callbacks() as callbacks:
+        if kind == "mention":
+            post_create(author=org.kim, text=f"hi @{org.lee.username}")
+        else:
+            post_create(author=org.kim, text="an answer", in_reply_to_id=parent.pk)
     assert _receivers(callbacks) == [
         "timelines.services.post_published",
         "notifications.services.notify_post_created",
@@ -54,7 +72,7 @@ def test_likes_reposts_and_edits_are_announced(org: Org, django_capture_on_commi
 def test_a_short_poll_gets_its_own_expiry_task(org: Org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks() as callbacks:
         post_create(author=org.kim, text="quick vote", poll=PollSpec(options=["a", "b"], expires_in=300))
-    assert len(callbacks) == 5
+    assert len(callbacks) == 4
     with django_capture_on_commit_callbacks() as callbacks:
         post_create(author=org.kim, text="long vote", poll=PollSpec(options=["a", "b"], expires_in=86400))
-    assert len(callbacks) == 4  # left to the periodic sweep
+    assert len(callbacks) == 3  # left to the periodic sweep
