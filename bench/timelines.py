@@ -666,6 +666,11 @@ def main() -> None:
         "--big-author-only", action="store_true", help="only phase 3 (posts by the most-followed author)"
     )
     parser.add_argument(
+        "--sustained-only",
+        action="store_true",
+        help="only phase 4 (posts and reads together), beside idle reads",
+    )
+    parser.add_argument(
         "--latency-at",
         type=int,
         metavar="RATE",
@@ -695,6 +700,19 @@ def main() -> None:
         "big_followers": people.big_followers,
         "throughput": {},
     }
+    if args.sustained_only:
+        with server(modes[0], logdir) as (base, _), celery_worker(logdir):
+            viewers = rng.sample(people.regular, 300)
+            asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+            plan = mix(people, "/api/v1/timelines/home", random.Random(6))
+            idle = summarise(asyncio.run(fixed_rate(base, people.host, plan, READ_RATE, args.seconds)))
+            load = asyncio.run(sustained(base, people, args.seconds, args.database_url))
+        ratio = load["reads"]["all"]["p99_ms"] / idle["all"]["p99_ms"]
+        print(f"Sustained ({modes[0]}), load {os.getloadavg()[0]:.1f}: idle reads {idle['all']}")
+        lag = f"p50 {load['lag_p50_ms']} p99 {load['lag_p99_ms']} ms"
+        print(f"  fan-out lag {lag}, {load['posts_answered']} posts")
+        print(f"  reads under load {load['reads']['all']}; p99 ratio {ratio:.2f}")
+        return
     if args.big_author_only:
         with server(modes[0], logdir) as (base, _), celery_worker(logdir):
             big = asyncio.run(big_author(base, people, args.big_posts, 100))
