@@ -123,30 +123,30 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def _uvicorn(app: str) -> Any:
+    return lambda port: [
+        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+        "--workers", "2", "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def _gunicorn(workers: int) -> Any:
+    return lambda port: [
+        sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
+        "-w", str(workers), "-k", "sync", "--backlog", "2048", "--log-level", "warning",
+    ]  # fmt: skip
+
+
 SERVERS = {
     # docker/start-web.sh: biztweet.asgi, the streams and Django's WSGI app on WEB_THREADS threads.
-    "uvicorn": lambda port: [
-        sys.executable, "-m", "uvicorn", "biztweet.asgi:application", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", "2", "--lifespan", "off", "--no-access-log",
-        "--log-level", "warning",
-    ],
+    "uvicorn": _uvicorn("biztweet.asgi:application"),
     # WSGI sync workers, one request at a time per process, no event loop or thread hop in between.
-    "gunicorn": lambda port: [
-        sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
-        "-w", "2", "-k", "sync", "--backlog", "2048", "--log-level", "warning",
-    ],
+    "gunicorn": _gunicorn(2),
     # The baseline of biztweet.asgi's choice: Django's own ASGI handler instead of its WSGI app.
-    "uvicorn-django-asgi": lambda port: [
-        sys.executable, "-m", "uvicorn", "bench.asgi_django:application", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", "2", "--lifespan", "off", "--no-access-log",
-        "--log-level", "warning",
-    ],
-    # The same with 4 workers: while one waits for PostgreSQL another can use the core.
-    "gunicorn-w4": lambda port: [
-        sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
-        "-w", "4", "-k", "sync", "--backlog", "2048", "--log-level", "warning",
-    ],
-}  # fmt: skip
+    "uvicorn-django-asgi": _uvicorn("bench.asgi_django:application"),
+    # gunicorn with 4 workers: while one waits for PostgreSQL another can use the core.
+    "gunicorn-w4": _gunicorn(4),
+}
 
 
 def wait_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
