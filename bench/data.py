@@ -52,6 +52,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bt_bench_big"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+# bench/streaming.py's own tenant (10,000 employees with one stream each), shared by its companions.
+STREAM_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bt_bench_stream"
+STREAM_REDIS_URL = "redis://127.0.0.1:6379/2"
 SLUG = "bench"
 EMPLOYEES = 7_000
 POSTS = 1_000_000
@@ -62,6 +65,24 @@ QUIET = 300
 FOLLOWS_TARGET = 150
 BENCH_PASSWORD = "bench-password-1"
 SEED = 7
+
+
+def service_arguments(
+    parser: argparse.ArgumentParser,
+    database_url: str = DEFAULT_DATABASE_URL,
+    redis_url: str = DEFAULT_REDIS_URL,
+) -> None:
+    """--database-url and --redis-url, defaulting to DATABASE_URL/REDIS_URL, else the given ones."""
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or database_url)
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or redis_url)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile, nearest rank (NaN for no values)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def token_holders() -> Any:
@@ -810,8 +831,7 @@ def seed(*, force_feeds: bool = False) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL)
+    service_arguments(parser)
     parser.add_argument("--rebuild-feeds", action="store_true", help="rewrite every Redis home feed")
     parser.add_argument(
         "--posts", type=int, default=POSTS, help="a smaller tenant, for trying the script out"

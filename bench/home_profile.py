@@ -28,17 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "platform"), str(ROOT / "bench")]
 
 import data  # noqa: E402
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+from data import pct  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or data.DEFAULT_DATABASE_URL)
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or data.DEFAULT_REDIS_URL)
+    data.service_arguments(parser)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--path", default="/api/v1/timelines/home")
     parser.add_argument("--parts", action="store_true", help="also time selector and entities alone")

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 # ... but its shared set-up lives in bench/data.py: reachable last, after the apps.
 sys.path.append(str(ROOT / "bench"))
-from data import ensure_database, setup_django  # noqa: E402
+from data import STREAM_DATABASE_URL, STREAM_REDIS_URL, ensure_database, pct, service_arguments, setup_django  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SLUG = "streambench"
@@ -158,11 +158,6 @@ def start_server(port: int, env: dict[str, str], log: Path, app: str = OURS) -> 
             time.sleep(0.2)
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def run(
     args: argparse.Namespace, *, app: str = OURS, send: Any = None, name: str = "streaming"
 ) -> dict[str, Any]:
@@ -270,13 +265,13 @@ def run(
         "posts": len(sent),
         "deliveries": len(delays),
         "expected_deliveries": expected,
-        "p50_ms": round(percentile(delays, 50), 1) if delays else None,
-        "p90_ms": round(percentile(delays, 90), 1) if delays else None,
-        "p99_ms": round(percentile(delays, 99), 1) if delays else None,
+        "p50_ms": round(pct(delays, 50), 1) if delays else None,
+        "p90_ms": round(pct(delays, 90), 1) if delays else None,
+        "p99_ms": round(pct(delays, 99), 1) if delays else None,
         "max_ms": round(max(delays), 1) if delays else None,
         "write_render_publish_p50_ms": round(statistics.median(publish_ms), 1) if publish_ms else None,
-        "publish_to_delivery_p50_ms": round(percentile(fanout, 50), 1) if fanout else None,
-        "publish_to_delivery_p99_ms": round(percentile(fanout, 99), 1) if fanout else None,
+        "publish_to_delivery_p50_ms": round(pct(fanout, 50), 1) if fanout else None,
+        "publish_to_delivery_p99_ms": round(pct(fanout, 99), 1) if fanout else None,
         "write_render_publish_ms": [
             round((published[pid] - sent[pid]) * 1000, 1) for pid in sent if pid in published
         ],
@@ -291,11 +286,7 @@ def arguments(doc: str | None) -> argparse.Namespace:
     parser.add_argument("--streams", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=30)
     parser.add_argument("--interval", type=float, default=1.0)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/bt_bench_stream",
-    )
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2")
+    service_arguments(parser, STREAM_DATABASE_URL, STREAM_REDIS_URL)
     args = parser.parse_args()
     ensure_database(args.database_url)
     setup_django(args.database_url, args.redis_url)

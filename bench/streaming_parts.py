@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.append(str(ROOT / "bench"))
-from data import setup_django  # noqa: E402
+from data import STREAM_DATABASE_URL, STREAM_REDIS_URL, service_arguments, setup_django  # noqa: E402
 
 ROUNDS = 5
 
@@ -155,11 +155,7 @@ def hub_and_safety_net(streams: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--streams", type=int, default=10_000)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/bt_bench_stream",
-    )
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/2")
+    service_arguments(parser, STREAM_DATABASE_URL, STREAM_REDIS_URL)
     args = parser.parse_args()
     write_floor(args.streams)
     # The hub's database calls run here on the event loop's thread (the server runs them in a pool).
