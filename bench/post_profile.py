@@ -12,6 +12,7 @@ Writes posts into the bench tenant, as bench/timelines.py does.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import random
 import sys
@@ -29,6 +30,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     data.service_arguments(parser)
     parser.add_argument("--posts", type=int, default=60)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the timed posts into FILE (pstats)")
+    parser.add_argument("--statements", action="store_true", help="print the last post's statements")
     args = parser.parse_args()
     data.setup_django(args.database_url, args.redis_url)
 
@@ -59,11 +62,18 @@ def main() -> None:
         post(n)
     wall: list[float] = []
     cpu: list[float] = []
+    profiler = cProfile.Profile() if args.profile else None
     for n in range(args.posts):
         started, started_cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
         post(n)
+        if profiler is not None:
+            profiler.disable()
         wall.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
     with CaptureQueriesContext(connection) as queries:
         post(args.posts)
     load = os.getloadavg()[0]
@@ -71,6 +81,9 @@ def main() -> None:
     print(f"  wall p50 {pct(wall, 50):.1f} / p90 {pct(wall, 90):.1f} ms")
     print(f"  CPU of this process p50 {pct(cpu, 50):.1f} ms")
     print(f"  {len(queries.captured_queries)} statements")
+    if args.statements:
+        for query in queries.captured_queries:
+            print(f"    {query['time']:>6} s  {query['sql'][:160]}")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ Defaults: DATABASE_URL or postgres://postgres@127.0.0.1:5432/bt_bench_big, REDIS
 redis://127.0.0.1:6379/13 (the Redis gets ``CONFIG SET zset-max-listpack-entries 512``). The server is
 started as production would run it, with ``DJANGO_SETTINGS_MODULE=bench.settings`` (the product's
 settings plus ``/bench/hello``, ``/bench/naive_home`` and the ``X-Bench-Queries`` response header), and
-load comes from this process over loopback: wrk for closed-loop throughput, an aiohttp client for the
+load comes from this process over loopback: wrk for closed-loop throughput, bench/loadgen.py for the
 fixed-rate phases (latency measured from each request's scheduled start, so a stalled server is not
-hidden by a client that waits for it). Phases:
+hidden by a client that waits for it; ~0.2–0.3 ms of client CPU a request, aiohttp took ~0.8). Phases:
 
 1. throughput, 64 connections: hello, home, naive home — for each serving mode (uvicorn workers;
    gunicorn with sync workers over WSGI);
@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[0].parent
 sys.path[:0] = [str(ROOT), str(ROOT / "platform"), str(ROOT / "bench")]
 
 import data  # noqa: E402  (bench/data.py: seeding, tokens, Django set-up)
+import loadgen  # noqa: E402  (bench/loadgen.py: the fixed-rate client)
 
 OUT = ROOT / "bench" / "out"
 CLIENTS = 64
@@ -266,35 +267,18 @@ class Sample:
     queries: int
 
 
-async def fixed_rate(
+def fixed_rate(
     base: str, host: str, plan: list[tuple[str, str, str]], rate: float, seconds: float
 ) -> list[Sample]:
-    """Open loop: request i starts at i / rate whatever happened before; latency counts from then."""
-    import aiohttp
+    """Open loop (bench/loadgen.py): request i starts at i / rate whatever happened before; latency
+    counts from then."""
+    requests = loadgen.requests_of(host, plan)
+    results = loadgen.run(loadgen.at_rate(base, requests, rate, int(rate * seconds)))
+    return samples_of(results)  # type: ignore[arg-type]
 
-    samples: list[Sample] = []
-    connector = aiohttp.TCPConnector(limit=256)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        start = time.perf_counter() + 0.2
 
-        async def one(i: int, kind: str, path: str, token: str) -> None:
-            due = start + i / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            headers = {"Host": host, "Authorization": f"Bearer {token}"}
-            async with session.get(base + path, headers=headers) as response:
-                await response.read()
-                samples.append(
-                    Sample(
-                        kind,
-                        (time.perf_counter() - due) * 1000,
-                        response.status,
-                        int(response.headers.get("X-Bench-Queries", "-1")),
-                    )
-                )
-
-        n = int(rate * seconds)
-        await asyncio.gather(*(one(i, *plan[i % len(plan)]) for i in range(n)))
-    return samples
+def samples_of(results: list[loadgen.Result]) -> list[Sample]:
+    return [Sample(r.kind, r.latency_ms if r.status else float("inf"), r.status, r.queries) for r in results]
 
 
 def summarise(samples: list[Sample]) -> dict[str, Any]:
@@ -379,7 +363,7 @@ def phase_latency(
     out = {}
     for name, path in (("home", "/api/v1/timelines/home"), ("naive home", "/bench/naive_home")):
         plan = mix(people, path, random.Random(1))
-        samples = asyncio.run(fixed_rate(base, people.host, plan, rate, seconds))
+        samples = fixed_rate(base, people.host, plan, rate, seconds)
         out[name] = summarise(samples)
         print(f"    {name} @{rate}/s: {out[name]['all']}", file=sys.stderr, flush=True)
     return out
@@ -498,17 +482,22 @@ def _exists_many(client: Any, keys: list[str]) -> list[bool]:
 
 
 async def sustained(base: str, people: People, seconds: float, database_url: str) -> dict[str, Any]:
-    """POST_RATE posts/s by ordinary employees with READ_RATE home reads/s alongside."""
-    import aiohttp
+    """POST_RATE posts/s by ordinary employees with READ_RATE home reads/s alongside, both open loop
+    (bench/loadgen.py) on one schedule."""
     import psycopg
 
     rng = random.Random(5)
     authors = people.regular[:3000]
-    read_plan = mix(people, "/api/v1/timelines/home", random.Random(6))
+    reads = loadgen.requests_of(people.host, mix(people, "/api/v1/timelines/home", random.Random(6)))
+    posts = [
+        ("post", loadgen.post_form(people.host, "/api/v1/statuses", data.token_for(rng.choice(authors)),
+                                   {"status": f"진행 상황 공유 {i} #주간보고"}))
+        for i in range(int(POST_RATE * seconds))
+    ]  # fmt: skip
     answered: dict[int, float] = {}
     done_at: dict[int, float] = {}
-    post_errors = 0
     stop = asyncio.Event()
+    stop_time = [0.0]
 
     async def poll_fanout() -> None:
         conn = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
@@ -527,28 +516,20 @@ async def sustained(base: str, people: People, seconds: float, database_url: str
                     break
                 await asyncio.sleep(0.1)
 
-    stop_time = [0.0]
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
-        poller = asyncio.create_task(poll_fanout())
-        start = time.perf_counter() + 0.2
+    def posted(result: loadgen.Result) -> None:
+        if result.status == 200:  # the fan-out lag counts from the answer
+            answered[int(json.loads(result.body)["id"])] = result.done
 
-        async def one_post(i: int) -> None:
-            nonlocal post_errors
-            await asyncio.sleep(max(0.0, start + i / POST_RATE - time.perf_counter()))
-            try:
-                pk, _, at = await post_status(
-                    session, base, people.host, rng.choice(authors), f"진행 상황 공유 {i} #주간보고"
-                )
-                answered[pk] = at
-            except (SystemExit, aiohttp.ClientError):
-                post_errors += 1
-
-        reads = asyncio.create_task(fixed_rate(base, people.host, read_plan, READ_RATE, seconds))
-        await asyncio.gather(*(one_post(i) for i in range(int(POST_RATE * seconds))))
-        samples = await reads
-        stop_time[0] = time.perf_counter()
-        stop.set()
-        await poller
+    poller = asyncio.create_task(poll_fanout())
+    start = time.perf_counter() + 0.2
+    post_results, read_results = await asyncio.gather(
+        loadgen.at_rate(base, posts, POST_RATE, len(posts), keep_body=True, start=start, on_result=posted),
+        loadgen.at_rate(base, reads, READ_RATE, int(READ_RATE * seconds), start=start),
+    )
+    post_errors = sum(1 for r in post_results if r.status != 200)
+    stop_time[0] = time.perf_counter()
+    stop.set()
+    await poller
     lags = [(done_at[pk] - at) * 1000 for pk, at in answered.items() if pk in done_at]
     return {
         "posts_answered": len(answered),
@@ -556,7 +537,7 @@ async def sustained(base: str, people: People, seconds: float, database_url: str
         "fanout_done": len(lags),
         "lag_p50_ms": round(pct(lags, 50), 1),
         "lag_p99_ms": round(pct(lags, 99), 1),
-        "reads": summarise(samples),
+        "reads": summarise(samples_of(read_results)),
     }
 
 
@@ -705,8 +686,8 @@ def main() -> None:
             viewers = rng.sample(people.regular, 300)
             asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
             plan = mix(people, "/api/v1/timelines/home", random.Random(6))
-            idle = summarise(asyncio.run(fixed_rate(base, people.host, plan, READ_RATE, args.seconds)))
-            load = asyncio.run(sustained(base, people, args.seconds, args.database_url))
+            idle = summarise(fixed_rate(base, people.host, plan, READ_RATE, args.seconds))
+            load = loadgen.run(sustained(base, people, args.seconds, args.database_url))
         ratio = load["reads"]["all"]["p99_ms"] / idle["all"]["p99_ms"]
         print(f"Sustained ({modes[0]}), load {os.getloadavg()[0]:.1f}: idle reads {idle['all']}")
         lag = f"p50 {load['lag_p50_ms']} p99 {load['lag_p99_ms']} ms"
@@ -759,10 +740,8 @@ def main() -> None:
         result["big_author_baseline"] = per_follower_baseline(people, 1)
         print(f"    baseline: {result['big_author_baseline']}", file=sys.stderr, flush=True)
         plan = mix(people, "/api/v1/timelines/home", random.Random(6))
-        result["idle_reads"] = summarise(
-            asyncio.run(fixed_rate(base, people.host, plan, READ_RATE, args.seconds))
-        )
-        result["sustained"] = asyncio.run(sustained(base, people, args.seconds, args.database_url))
+        result["idle_reads"] = summarise(fixed_rate(base, people.host, plan, READ_RATE, args.seconds))
+        result["sustained"] = loadgen.run(sustained(base, people, args.seconds, args.database_url))
         print(f"    sustained: {result['sustained']}", file=sys.stderr, flush=True)
         result["web_rss_mib"] = rss_mib(process.pid)
     result["redis"] = redis_memory(people.schema)
