@@ -1,9 +1,10 @@
 """Open-loop HTTP/1.1 load at a fixed rate, light enough to share the machine with the server it measures.
 
-The fixed-rate phases of bench/timelines.py used aiohttp: ~0.8 ms of client CPU per request on our
-2-core machine (measured with ``--client-cost``), a third of a core at 400 req/s taken from the server
-under test. This client sends prebuilt request bytes over keep-alive connections (asyncio protocols,
-uvloop) and reads only the status line, the headers and the body's length: ~0.1 ms a request.
+The fixed-rate phases of bench/timelines.py used aiohttp: 0.41 ms of client CPU per home request
+against uvicorn and 0.65 ms against gunicorn (a new connection per request) on our 2-core machine, CPU
+taken from the server under test. This client sends prebuilt request bytes over keep-alive connections
+(asyncio protocols, uvloop) and reads only the status line, the headers and the body by its length:
+0.22 and 0.33 ms (``bench/timelines.py --client-cost``, bench/RESULTS.md).
 
 Open loop: request ``i`` is due at ``start + i / rate`` whatever happened before, and its latency counts
 from then, time waiting for a free connection included, so a server that falls behind shows as latency,

@@ -10,7 +10,7 @@ started as production would run it, with ``DJANGO_SETTINGS_MODULE=bench.settings
 settings plus ``/bench/hello``, ``/bench/naive_home`` and the ``X-Bench-Queries`` response header), and
 load comes from this process over loopback: wrk for closed-loop throughput, bench/loadgen.py for the
 fixed-rate phases (latency measured from each request's scheduled start, so a stalled server is not
-hidden by a client that waits for it; ~0.2–0.3 ms of client CPU a request, aiohttp took ~0.8). Phases:
+hidden by a client that waits for it; half the client CPU aiohttp took, ``--client-cost``). Phases:
 
 1. throughput, 64 connections: hello, home, naive home — for each serving mode (uvicorn workers;
    gunicorn with sync workers over WSGI);
@@ -275,6 +275,45 @@ def fixed_rate(
     requests = loadgen.requests_of(host, plan)
     results = loadgen.run(loadgen.at_rate(base, requests, rate, int(rate * seconds)))
     return samples_of(results)  # type: ignore[arg-type]
+
+
+async def aiohttp_fixed_rate(
+    base: str, host: str, plan: list[tuple[str, str, str]], rate: float, seconds: float
+) -> list[Sample]:
+    """The same schedule through aiohttp, the client these phases used before loadgen: kept only for
+    ``--client-cost``."""
+    import aiohttp
+
+    samples: list[Sample] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+        start = time.perf_counter() + 0.2
+
+        async def one(i: int, kind: str, path: str, token: str) -> None:
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            headers = {"Host": host, "Authorization": f"Bearer {token}"}
+            async with session.get(base + path, headers=headers) as response:
+                await response.read()
+                queries = int(response.headers.get("X-Bench-Queries", "-1"))
+                samples.append(Sample(kind, (time.perf_counter() - due) * 1000, response.status, queries))
+
+        await asyncio.gather(*(one(i, *plan[i % len(plan)]) for i in range(int(rate * seconds))))
+    return samples
+
+
+def client_cost(base: str, people: People, seconds: int) -> dict[str, Any]:
+    """This process's CPU per request at READ_RATE over the mix, with each client."""
+    plan = mix(people, "/api/v1/timelines/home", random.Random(6))
+    out = {}
+    for name, run in (
+        ("aiohttp", lambda: asyncio.run(aiohttp_fixed_rate(base, people.host, plan, READ_RATE, seconds))),
+        ("loadgen", lambda: fixed_rate(base, people.host, plan, READ_RATE, seconds)),
+    ):
+        started = time.process_time()
+        samples = run()
+        cpu_ms = (time.process_time() - started) * 1000 / len(samples)
+        out[name] = {"client_cpu_ms_per_request": round(cpu_ms, 3), **summarise(samples)["all"]}
+    return out
 
 
 def samples_of(results: list[loadgen.Result]) -> list[Sample]:
@@ -657,6 +696,11 @@ def main() -> None:
         metavar="RATE",
         help="only the fixed-rate latency phase, at RATE req/s under the first of --modes, then its table",
     )
+    parser.add_argument(
+        "--client-cost",
+        action="store_true",
+        help="only the load generators' own CPU per request (aiohttp and loadgen) under the first of --modes",
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"], os.environ["REDIS_URL"] = args.database_url, args.redis_url
     if args.conn_max_age is not None:
@@ -693,6 +737,16 @@ def main() -> None:
         lag = f"p50 {load['lag_p50_ms']} p99 {load['lag_p99_ms']} ms"
         print(f"  fan-out lag {lag}, {load['posts_answered']} posts")
         print(f"  reads under load {load['reads']['all']}; p99 ratio {ratio:.2f}")
+        return
+    if args.client_cost:
+        with server(modes[0], logdir) as (base, _):
+            viewers = rng.sample(people.regular, 300)
+            asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+            fixed_rate(base, people.host, mix(people, "/api/v1/timelines/home", rng), READ_RATE, 2)  # warm-up
+            costs = client_cost(base, people, args.seconds)
+        print(f"Load generators at {READ_RATE} req/s ({modes[0]}), load {os.getloadavg()[0]:.1f}:")
+        for name, figures in costs.items():
+            print(f"  {name}: {figures}")
         return
     if args.big_author_only:
         with server(modes[0], logdir) as (base, _), celery_worker(logdir):
