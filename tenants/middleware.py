@@ -24,6 +24,7 @@ from tenants.models import Domain, Tenant
 HOST_CACHE_SECONDS = 5.0
 
 _hosts: dict[str, tuple[float, dict[str, Any]]] = {}
+_primary_hosts: dict[int, tuple[float, str | None]] = {}
 _hosts_lock = threading.Lock()
 
 
@@ -47,10 +48,24 @@ def host_tenant(hostname: str) -> Tenant:
     return tenant
 
 
+def primary_host(tenant: Tenant) -> str | None:
+    """The tenant's primary domain (None without one), trusted for ``HOST_CACHE_SECONDS`` like the hosts
+    above: links and media addresses in every new post's rendering need it, and each asked PostgreSQL."""
+    now = time.monotonic()
+    hit = _primary_hosts.get(tenant.pk)
+    if hit is None or hit[0] < now:
+        domain = tenant.get_primary_domain()
+        hit = (now + HOST_CACHE_SECONDS, domain.domain if domain is not None else None)
+        with _hosts_lock:
+            _primary_hosts[tenant.pk] = hit
+    return hit[1]
+
+
 def forget_hosts() -> None:
-    """Drop every cached host (this process)."""
+    """Drop every cached host and primary domain (this process)."""
     with _hosts_lock:
         _hosts.clear()
+        _primary_hosts.clear()
 
 
 @receiver(post_save, sender=Tenant)

@@ -22,11 +22,12 @@ class _TenantOrigin:
     """What ``Entities`` needs from a request: the tenant's own address for links and images."""
 
     def __init__(self) -> None:
+        from tenants.middleware import primary_host
         from tenants.services import tenant_url
 
         tenant = getattr(connection, "tenant", None)
-        domain = tenant.get_primary_domain() if tenant is not None and hasattr(tenant, "domains") else None
-        base = tenant_url(domain.domain) if domain is not None else "http://localhost"
+        host = primary_host(tenant) if tenant is not None and hasattr(tenant, "domains") else None
+        base = tenant_url(host) if host is not None else "http://localhost"
         self.scheme, _, self._host = base.partition("://")
 
     def get_host(self) -> str:

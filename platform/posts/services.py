@@ -115,15 +115,12 @@ def _nfc(value: str | None) -> str:
 
 def _tenant_base_url() -> str:
     """The tenant's address for links inside rendered posts (mentions, hashtags)."""
-    tenant = getattr(connection, "tenant", None)
-    domain_obj = None
-    if tenant is not None and hasattr(tenant, "get_primary_domain"):
-        domain_obj = tenant.get_primary_domain()
-    if domain_obj is None:
-        return ""
+    from tenants.middleware import primary_host
     from tenants.services import tenant_url
 
-    return tenant_url(domain_obj.domain)
+    tenant = getattr(connection, "tenant", None)
+    host = primary_host(tenant) if tenant is not None and hasattr(tenant, "get_primary_domain") else None
+    return tenant_url(host) if host is not None else ""
 
 
 def _tenant_hosts() -> set[str]:
@@ -490,7 +487,7 @@ def _post_create(
         # Mentions and replies are what a new post notifies of; without either, no task to run.
         _call_later("notifications.services", "notify_post_created", post.pk)
     _call_later("search.services", "post_index", post.pk)
-    _call_later("streaming.publish", "post_created", post.pk)
+    _call_later("streaming.publish", "post_created", post.pk, post)
     return post
 
 

@@ -85,11 +85,12 @@ def _load_post(post_id: int) -> Any:
     )
 
 
-def _post_event(kind: str, post_id: int) -> None:
+def _post_event(kind: str, post_id: int, post: Any = None) -> None:
     from api.mastodon.streaming import render_accounts, render_status
 
     try:
-        post = _load_post(post_id)
+        if post is None or post.pk != post_id:
+            post = _load_post(post_id)
         if post is None:
             return
         facts = _post_facts(post)
@@ -105,9 +106,10 @@ def _post_event(kind: str, post_id: int) -> None:
         log.exception("stream event %s for post %s failed", kind, post_id)
 
 
-def post_created(post_id: int) -> None:
-    """A new post or repost: Mastodon's ``update`` event."""
-    _post_event("update", post_id)
+def post_created(post_id: int, post: Any = None) -> None:
+    """A new post or repost: Mastodon's ``update`` event. ``post``: the instance its writer has just
+    saved, after the commit and in the same process, which saves reading it back (~1.8 ms of a POST)."""
+    _post_event("update", post_id, post)
 
 
 def post_updated(post_id: int) -> None:

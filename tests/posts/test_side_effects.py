@@ -76,3 +76,46 @@ def test_a_short_poll_gets_its_own_expiry_task(org: Org, django_capture_on_commi
     with django_capture_on_commit_callbacks() as callbacks:
         post_create(author=org.kim, text="long vote", poll=PollSpec(options=["a", "b"], expires_in=86400))
     assert len(callbacks) == 3  # left to the periodic sweep
+
+
+def test_a_new_posts_stream_event_from_the_writers_instance_equals_one_read_back(  # type: ignore[no-untyped-def]
+    org: Org, django_capture_on_commit_callbacks
+) -> None:
+    """post_create hands streaming its own instance instead of an id to read back: the event (routing
+    facts and rendered Status) must be the one the read-back gives."""
+    import time
+
+    import orjson
+    from django.db import connection
+
+    from streaming import publish
+
+    pubsub = publish._client().pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(publish.channel(connection.schema_name))
+
+    def next_event() -> dict:  # type: ignore[type-arg]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.5)
+            if message is not None:
+                return orjson.loads(message["data"])  # type: ignore[no-any-return]
+        raise AssertionError("no stream event")
+
+    try:
+        parent = post_create(author=org.lee, text="점심 어디서?")  # its callbacks never run: no event
+        with django_capture_on_commit_callbacks(execute=True):
+            post = post_create(
+                author=org.kim,
+                text=f"@{org.lee.username} 여기 #점심 #회의록",
+                in_reply_to_id=parent.pk,
+                spoiler_text="food",
+                poll=PollSpec(options=["국밥", "냉면"], expires_in=3600),
+            )
+        from_instance = next_event()
+        publish.post_created(post.pk)  # the same event, read back by id
+        read_back = next_event()
+    finally:
+        pubsub.close()
+    assert from_instance["payload"]  # a rendered Status
+    assert orjson.loads(from_instance["payload"])["in_reply_to_id"] == str(parent.pk)
+    assert from_instance == read_back

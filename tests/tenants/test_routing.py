@@ -117,3 +117,25 @@ def test_signing_in_without_a_next_page_lands_on_the_home_timeline(acme_client: 
     response = acme_client.post("/login/", {"username": "admin@acme.example", "password": ADMIN_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_posts_link_to_the_primary_domain_read_once_and_a_new_one_shows_at_once(acme) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from posts.services import post_create
+    from tenants.models import Domain
+    from tests import factories
+
+    kim = factories.employee("kim")
+    assert "http://acme.localhost:8000/tags/" in post_create(author=kim, text="#점심 먹자").content_html
+    with CaptureQueriesContext(connection) as queries:
+        again = post_create(author=kim, text="#점심 또")
+    assert "http://acme.localhost:8000/tags/" in again.content_html
+    assert not [q for q in queries.captured_queries if "tenants_domain" in q["sql"]]  # cached
+
+    old = Domain.objects.get(tenant=acme, is_primary=True)
+    old.is_primary = False
+    old.save()
+    Domain.objects.create(tenant=acme, domain="talk.acme.localhost", is_primary=True)
+    moved = post_create(author=kim, text="#점심 이사")
+    assert "http://talk.acme.localhost:8000/tags/" in moved.content_html
