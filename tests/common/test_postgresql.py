@@ -1,6 +1,6 @@
 """``common.postgresql``, the backend django-tenants wraps: timestamps come back exactly as Django's own
 loader gives them (the same instant, labelled UTC), including what ``fromisoformat`` refuses, and a
-statement longer than psycopg's default 4 KB is converted once, not on every run."""
+statement past psycopg's default cache limits (4 KB, 50 parameters) is converted once, not every run."""
 
 from __future__ import annotations
 
@@ -64,13 +64,13 @@ def test_a_model_reads_back_the_instant_it_wrote(acme) -> None:
     assert post.created_at.tzinfo is UTC
 
 
-def test_a_statement_longer_than_4_kb_is_converted_once() -> None:
+def test_a_statement_longer_than_4_kb_with_over_50_parameters_is_converted_once() -> None:
     padding = " AND ".join(f"{i} = {i}" for i in range(800))
-    sql = f"SELECT %s::int WHERE {padding}"
+    sql = f"SELECT %s::int WHERE {padding} AND %s::int[] IS NOT NULL" + " AND %s::int > 0" * 70
     assert len(sql) > 4096
     with connection.cursor() as cursor:
-        cursor.execute(sql, [1])
+        cursor.execute(sql, [1, [1, 2], *range(1, 71)])
         before = _queries._query2pg.cache_info().hits
-        cursor.execute(sql, [2])
+        cursor.execute(sql, [2, [3], *range(1, 71)])
         assert cursor.fetchone() == (2,)
     assert _queries._query2pg.cache_info().hits == before + 1

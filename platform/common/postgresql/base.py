@@ -8,9 +8,9 @@
   loader does — in ~1 µs; anything ``fromisoformat`` refuses (BC dates, years past 9999, infinity)
   goes to Django's loader as before.
 - **Long statements.** psycopg keeps the conversion of a statement's ``%s`` placeholders to ``$n`` in a
-  cache, but only for statements up to 4 KB; the home timeline's is ~12 KB, so it was re-parsed on
-  every request (~4 % of its CPU). The limit is raised so statements of our size are cached too; the
-  cache stays bounded (psycopg's ``lru_cache``, 128 entries).
+  cache, but only for statements up to 4 KB with up to 50 parameters; the home timeline's has ~10 KB
+  and ~70, so it was re-parsed on every request (~5 % of its CPU). The limits are raised so statements
+  of our size are cached too; the cache stays bounded (psycopg's ``lru_cache``, 128 entries).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg.adapt import AdaptersMap
 
-# psycopg reads this module global on every conversion. A private name, so tests/common/test_postgresql.py
+# psycopg reads these module globals on every conversion. Private names, so tests/common/test_postgresql.py
 # checks that long statements really are converted once.
 psycopg._queries.MAX_CACHED_STATEMENT_LENGTH = max(psycopg._queries.MAX_CACHED_STATEMENT_LENGTH, 32 * 1024)
+psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = max(psycopg._queries.MAX_CACHED_STATEMENT_PARAMS, 256)
 
 
 class UtcLoader(BaseTzLoader):
