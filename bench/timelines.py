@@ -206,10 +206,7 @@ def celery_worker(logdir: Path) -> Iterator[None]:
 
 def rss_mib(root_pid: int) -> dict[int, float]:
     """Resident memory of a server's processes (the master and its workers)."""
-    pids = [root_pid]
-    children = Path(f"/proc/{root_pid}/task/{root_pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
+    pids = [root_pid, *(int(p) for p in _children(root_pid))]
     out = {}
     for pid in pids:
         try:
@@ -249,6 +246,7 @@ def wrk(
     )  # fmt: skip
     text = out.stdout
     rps = float(next(line for line in text.splitlines() if line.startswith("Requests/sec")).split()[1])
+    requests = int(next(line for line in text.splitlines() if " requests in " in line).split()[0])
     errors = sum(
         int(part.split()[-1].rstrip(","))
         for line in text.splitlines()
@@ -256,7 +254,7 @@ def wrk(
         for part in [line.split(":")[-1]]
         if part.split()[-1].rstrip(",").isdigit()
     )
-    return {"rps": rps, "non_2xx_or_socket_errors": errors, "raw": text}
+    return {"rps": rps, "requests": requests, "non_2xx_or_socket_errors": errors, "raw": text}
 
 
 @dataclass
@@ -385,14 +383,57 @@ def mix(people: People, path: str, rng: random.Random, n: int = 4000) -> list[tu
 # --- phases -----------------------------------------------------------------------------------------------
 
 
-def phase_throughput(base: str, people: People, seconds: int, logdir: Path) -> dict[str, Any]:
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU time so far of the server's processes (``web``), PostgreSQL's and Redis's, and of the
+    children this process has waited for (``wrk``)."""
+    import resource
+
+    tick = os.sysconf("SC_CLK_TCK")
+    web = {server_pid, *(int(p) for p in _children(server_pid))}
+    out = {"web": 0.0, "postgres": 0.0, "redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        group = "web" if int(entry.name) in web else comm.split(":")[0].split()[0].removesuffix("-server")
+        if group in out:
+            out[group] += used
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["wrk"] = children.ru_utime + children.ru_stime
+    return out
+
+
+def _children(pid: int) -> list[str]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return path.read_text().split() if path.exists() else []
+
+
+def phase_throughput(
+    base: str, people: People, seconds: int, logdir: Path, server_pid: int
+) -> dict[str, Any]:
+    """Closed-loop req/s of each endpoint, and the CPU each request cost the server, PostgreSQL, Redis
+    and wrk (from /proc, over the run)."""
     tokens = [data.token_for(v) for v in people.regular[:2000]]
     figures = {}
     for name, path in (("hello", "/bench/hello"), ("home", "/api/v1/timelines/home"),
                        ("naive home", "/bench/naive_home")):  # fmt: skip
         wrk(base, people.host, [path], tokens, 2, logdir)  # warm-up
+        before = cpu_seconds(server_pid)
         figures[name] = wrk(base, people.host, [path], tokens, seconds, logdir)
-        print(f"    {name}: {figures[name]['rps']:.0f} req/s", file=sys.stderr, flush=True)
+        after = cpu_seconds(server_pid)
+        requests = max(figures[name]["requests"], 1)
+        figures[name]["cpu_ms_per_request"] = {
+            group: round((after[group] - before[group]) * 1000 / requests, 2) for group in after
+        }
+        cpu = figures[name]["cpu_ms_per_request"]
+        rps = figures[name]["rps"]
+        print(f"    {name}: {rps:.0f} req/s, CPU ms/request {cpu}", file=sys.stderr, flush=True)
     return figures
 
 
@@ -770,11 +811,11 @@ def main() -> None:
         return
     for mode in modes:
         print(f"  throughput under {mode}", file=sys.stderr, flush=True)
-        with server(mode, logdir) as (base, _):
+        with server(mode, logdir) as (base, process):
             if not people.cursors:
                 viewers = rng.sample(people.regular, 300)
                 asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
-            result["throughput"][mode] = phase_throughput(base, people, args.seconds, logdir)
+            result["throughput"][mode] = phase_throughput(base, people, args.seconds, logdir, process.pid)
     if args.throughput_only:
         for mode, t in result["throughput"].items():
             hello, home, naive = (t[k]["rps"] for k in ("hello", "home", "naive home"))
@@ -783,6 +824,7 @@ def main() -> None:
             load = os.getloadavg()[0]
             counts = f"{hello:.0f} | {home:.0f} | {naive:.0f}"
             print(f"| {mode} | {counts} | {ratios} | errors {errors} | load {load:.1f} |")
+            print(f"  CPU ms per home request: {t['home']['cpu_ms_per_request']}")
         return
     best = max(modes, key=lambda m: result["throughput"][m]["home"]["rps"])
     result["mode"] = best
