@@ -830,6 +830,9 @@ def main() -> None:
     result["mode"] = best
     print(f"  the other phases under {best}", file=sys.stderr, flush=True)
     with server(best, logdir) as (base, process), celery_worker(logdir):
+        # A new server: its processes' first requests pay for connections, prepared statements and
+        # imports. The throughput servers were warmed by wrk's warm-up; this one is warmed the same way.
+        fixed_rate(base, people.host, mix(people, "/api/v1/timelines/home", rng), 100, 3)
         result["latency"] = phase_latency(base, people, args.seconds, rng)
         result["big_author"] = asyncio.run(big_author(base, people, args.big_posts, 100))
         print(f"    big author: {result['big_author']}", file=sys.stderr, flush=True)
