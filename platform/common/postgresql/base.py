@@ -2,11 +2,11 @@
 "Timelines", measured with bench/home_profile.py and py-spy on a served home timeline):
 
 - **Timestamps.** Django loads every ``timestamptz`` through its own subclass of psycopg's pure-Python
-  loader (so it can label the value with its time zone): ~3.6 µs a value, ~8 % of a home request's
-  CPU (a page carries ~200). ``UtcLoader`` parses PostgreSQL's ISO text with ``datetime.fromisoformat``
-  (C) and gives the same value — the same instant, labelled ``datetime.timezone.utc`` as Django's
-  loader does — in ~1 µs; anything ``fromisoformat`` refuses (BC dates, years past 9999, infinity)
-  goes to Django's loader as before.
+  loader (so it can label the value with its time zone): ~8 % of a served home request's CPU in a
+  one-off py-spy profile (a page carries a few hundred). ``UtcLoader`` parses PostgreSQL's ISO text
+  with ``datetime.fromisoformat`` (C) and gives the same value — the same instant, labelled
+  ``datetime.timezone.utc`` as Django's loader does; anything ``fromisoformat`` refuses (BC dates,
+  years past 9999, infinity) goes to Django's loader as before.
 - **Long statements.** psycopg keeps the conversion of a statement's ``%s`` placeholders to ``$n`` in a
   cache, but only for statements up to 4 KB with up to 50 parameters; the home timeline's has ~10 KB
   and ~70, so it was re-parsed on every request (~5 % of its CPU). The limits are raised so statements
