@@ -114,7 +114,7 @@ def _starting_plan(tenant: Tenant) -> Plan:
 
 
 # Every post asks for the account (``entitlements.posting_block_reason``): both look-ups are compiled to
-# SQL once per process (``common.compiled``; the rows are read every time), ~0.8 ms less a post.
+# SQL once per process (``common.compiled``; the rows are read every time), not on every post.
 @functools.cache
 def _account_of_tenant() -> CompiledQuery[BillingAccount]:
     # ``extra``: a slot is text, which an integer field's lookup would refuse.
