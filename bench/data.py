@@ -85,6 +85,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+def bench_tenant() -> tuple[Any, Any]:
+    """The bench tenant and a test client for its host, the connection left in the public schema
+    (the tenant middleware chooses the schema per request)."""
+    from django.db import connection
+    from django.test import Client
+
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=SLUG)
+    connection.set_schema_to_public()
+    return tenant, Client(HTTP_HOST=tenant.get_primary_domain().domain)
+
+
 def token_holders() -> Any:
     """The active employees ``token_for`` works for: everyone data.py wrote, not the tenant's
     onboarding admin (whose requests would be 401s in a benchmark's mix)."""

@@ -43,20 +43,15 @@ def main() -> None:
 
     from django.db import connection
     from django.db.models import Count
-    from django.test import Client
     from django_tenants.utils import tenant_context
 
-    from tenants.models import Tenant
-
-    tenant = Tenant.objects.get(slug=data.SLUG)
-    host = tenant.get_primary_domain().domain
+    tenant, client = data.bench_tenant()
+    host = client.defaults["HTTP_HOST"]
     rng = random.Random(7)
     with tenant_context(tenant):
         following = dict(data.token_holders().annotate(n=Count("following_set")).values_list("id", "n"))
     few = [pk for pk, n in following.items() if n <= 5]
     regular = [pk for pk, n in following.items() if n > 5]
-    connection.set_schema_to_public()
-    client = Client(HTTP_HOST=host)
 
     cpu: list[float] = []
 

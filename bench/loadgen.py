@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -189,14 +192,14 @@ async def at_rate(
     return results
 
 
-def run(coroutine: object) -> object:
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run on uvloop when it is installed (it comes with uvicorn[standard]), else on asyncio's loop."""
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
+        return asyncio.run(coroutine)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(coroutine)  # type: ignore[arg-type]
+        return runner.run(coroutine)
 
 
 def requests_of(host: str, plan: Iterable[tuple[str, str, str]]) -> list[tuple[str, bytes]]:

@@ -36,18 +36,12 @@ def main() -> None:
     data.setup_django(args.database_url, args.redis_url)
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import tenant_context
 
-    from tenants.models import Tenant
-
-    tenant = Tenant.objects.get(slug=data.SLUG)
-    host = tenant.get_primary_domain().domain
+    tenant, client = data.bench_tenant()
     with tenant_context(tenant):
         authors = list(data.token_holders().values_list("id", flat=True)[:3000])
-    connection.set_schema_to_public()
-    client = Client(HTTP_HOST=host)
     rng = random.Random(1)
 
     def post(n: int) -> None:

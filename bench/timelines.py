@@ -272,7 +272,7 @@ def fixed_rate(
     counts from then."""
     requests = loadgen.requests_of(host, plan)
     results = loadgen.run(loadgen.at_rate(base, requests, rate, int(rate * seconds)))
-    return samples_of(results)  # type: ignore[arg-type]
+    return samples_of(results)
 
 
 async def aiohttp_fixed_rate(
@@ -360,6 +360,12 @@ async def discover_cursors(base: str, people: People, viewers: list[int], path: 
                 people.cursors[viewer] = cursors
 
         await asyncio.gather(*(walk(v) for v in viewers))
+
+
+def warm_cursors(base: str, people: People, rng: random.Random) -> None:
+    """Pages 2–5 of 300 regular viewers (``discover_cursors``), which also warms the server."""
+    viewers = rng.sample(people.regular, 300)
+    asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
 
 
 def mix(people: People, path: str, rng: random.Random, n: int = 4000) -> list[tuple[str, str, str]]:
@@ -768,8 +774,7 @@ def main() -> None:
     }
     if args.sustained_only:
         with server(modes[0], logdir) as (base, _), celery_worker(logdir):
-            viewers = rng.sample(people.regular, 300)
-            asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+            warm_cursors(base, people, rng)
             plan = mix(people, "/api/v1/timelines/home", random.Random(6))
             idle = summarise(fixed_rate(base, people.host, plan, READ_RATE, args.seconds))
             load = loadgen.run(sustained(base, people, args.seconds, args.database_url))
@@ -781,8 +786,7 @@ def main() -> None:
         return
     if args.client_cost:
         with server(modes[0], logdir) as (base, _):
-            viewers = rng.sample(people.regular, 300)
-            asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+            warm_cursors(base, people, rng)
             fixed_rate(base, people.host, mix(people, "/api/v1/timelines/home", rng), READ_RATE, 2)  # warm-up
             costs = client_cost(base, people, args.seconds)
         print(f"Load generators at {READ_RATE} req/s ({modes[0]}), load {os.getloadavg()[0]:.1f}:")
@@ -796,8 +800,7 @@ def main() -> None:
         return
     if args.latency_at:
         with server(modes[0], logdir) as (base, _):
-            viewers = rng.sample(people.regular, 300)
-            asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+            warm_cursors(base, people, rng)
             latency = phase_latency(base, people, args.seconds, rng, args.latency_at)
         print(f"Latency at {args.latency_at} req/s ({modes[0]}), load {os.getloadavg()[0]:.1f}:")
         print("| endpoint | slice | n | p50 ms | p99 ms | queries max | mean | errors |")
@@ -813,8 +816,7 @@ def main() -> None:
         print(f"  throughput under {mode}", file=sys.stderr, flush=True)
         with server(mode, logdir) as (base, process):
             if not people.cursors:
-                viewers = rng.sample(people.regular, 300)
-                asyncio.run(discover_cursors(base, people, viewers, "/api/v1/timelines/home"))
+                warm_cursors(base, people, rng)
             result["throughput"][mode] = phase_throughput(base, people, args.seconds, logdir, process.pid)
     if args.throughput_only:
         for mode, t in result["throughput"].items():
