@@ -89,6 +89,10 @@ def _public_schema_around_each_test() -> Iterator[None]:
     from tenants.middleware import forget_hosts
 
     forget_hosts()
+    # The same for the company language the web middleware caches per schema.
+    from frontend.middleware import forget_company_languages
+
+    forget_company_languages()
 
 
 @pytest.fixture

@@ -110,3 +110,36 @@ def test_an_unknown_language_is_a_form_error(office: Office) -> None:  # noqa: F
     assert response.status_code == 422 and 'role="alert"' in body(response)
     office.kim.refresh_from_db()
     assert office.kim.locale == ""
+
+
+def test_the_company_language_is_read_once_and_a_change_shows_on_the_next_page(
+    office: Office,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from directory.administration import tenant_settings_update
+    from directory.models import CompanySettings, Role
+    from frontend import middleware
+
+    client = signed_in(office.kim)  # no language of his own: the company's
+    assert 'lang="ko"' in body(client.get("/"))
+    with CaptureQueriesContext(connection) as queries:
+        assert 'lang="ko"' in body(client.get("/"))
+    # (The page reads other company settings; the language alone is what the middleware asks for.)
+    assert not [q for q in queries if q["sql"].startswith('SELECT "directory_companysettings"."locale"')]
+
+    # An admin's change, saved by this process, shows on the next page.
+    office.boss.role = Role.ADMIN
+    office.boss.save(update_fields=["role"])
+    tenant_settings_update(actor=office.boss, changes={"locale": "en"})
+    html = body(client.get("/"))
+    assert 'lang="en"' in html and "Notifications" in html
+
+    # Saved by another process (no signal here): this one follows within LANGUAGE_CACHE_SECONDS.
+    CompanySettings.objects.filter(id=1).update(locale="ko")
+    assert 'lang="en"' in body(client.get("/"))
+    later = middleware.time.monotonic() + middleware.LANGUAGE_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(middleware.time, "monotonic", lambda: later)
+    assert 'lang="ko"' in body(client.get("/"))
