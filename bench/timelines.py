@@ -12,6 +12,8 @@ load comes from this process over loopback: wrk for closed-loop throughput, benc
 fixed-rate phases (latency measured from each request's scheduled start, so a stalled server is not
 hidden by a client that waits for it; half the client CPU aiohttp took, ``--client-cost``). Phases:
 
+0. the machine's yardstick (``--calibrate``): a bare Django hello (bench/bare_hello.py) against the
+   ~4,300 req/s issue 7 measured on its own machine;
 1. throughput, 64 connections: hello, home, naive home — for each serving mode (uvicorn workers;
    gunicorn with sync workers over WSGI);
 2. latency at a fixed 400 req/s over a mix: page 1 (70 %), pages 2–5 (20 %), few-follows employees
@@ -131,9 +133,9 @@ def _uvicorn(app: str) -> Any:
     ]  # fmt: skip
 
 
-def _gunicorn(workers: int) -> Any:
+def _gunicorn(workers: int, app: str = "biztweet.wsgi:application") -> Any:
     return lambda port: [
-        sys.executable, "-m", "gunicorn", "biztweet.wsgi:application", "-b", f"127.0.0.1:{port}",
+        sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}",
         "-w", str(workers), "-k", "sync", "--backlog", "2048", "--log-level", "warning",
     ]  # fmt: skip
 
@@ -147,6 +149,8 @@ SERVERS = {
     "uvicorn-django-asgi": _uvicorn("bench.asgi_django:application"),
     # gunicorn with 4 workers: while one waits for PostgreSQL another can use the core.
     "gunicorn-w4": _gunicorn(4),
+    # Not the product: issue 7's yardstick, a bare Django hello (bench/bare_hello.py), for --calibrate.
+    "bare-hello": _gunicorn(2, "bench.bare_hello:application"),
 }
 
 
@@ -443,6 +447,38 @@ def phase_throughput(
     return figures
 
 
+# Issue 7's first fact: "Django hello under gunicorn with 2 sync workers ~4,300 req/s" on its machine.
+ISSUE_BARE_HELLO_RPS = 4300
+
+
+def phase_calibrate(seconds: int, logdir: Path) -> dict[str, Any]:
+    """This machine against the one issue 7's facts were measured on: the bare Django hello's req/s,
+    served and loaded as the issue describes, and what the issue's fixed rate corresponds to here."""
+    with server("bare-hello", logdir) as (base, process):
+        wrk(base, "localhost", ["/"], ["-"], 2, logdir)  # warm-up
+        before = cpu_seconds(process.pid)
+        figures = wrk(base, "localhost", ["/"], ["-"], seconds, logdir)
+        after = cpu_seconds(process.pid)
+    figures.pop("raw")
+    requests = max(figures["requests"], 1)
+    figures["cpu_ms_per_request"] = {
+        group: round((after[group] - before[group]) * 1000 / requests, 3) for group in ("web", "wrk")
+    }
+    figures["speed_vs_issue"] = round(figures["rps"] / ISSUE_BARE_HELLO_RPS, 2)
+    figures["issue_rate_here"] = round(RATE * figures["rps"] / ISSUE_BARE_HELLO_RPS)
+    print(f"    bare Django hello: {figures}", file=sys.stderr, flush=True)
+    return figures
+
+
+def calibration_line(c: dict[str, Any]) -> str:
+    return (
+        f"Machine yardstick (bench/bare_hello.py, gunicorn 2 sync workers, wrk {CLIENTS} connections): "
+        f"bare Django hello {c['rps']:.0f} req/s, "
+        f"{c['speed_vs_issue']}× issue 7's ~{ISSUE_BARE_HELLO_RPS:,}; "
+        f"its {RATE} req/s corresponds to ~{c['issue_rate_here']} req/s here."
+    )
+
+
 def phase_latency(
     base: str, people: People, seconds: int, rng: random.Random, rate: int = RATE
 ) -> dict[str, Any]:
@@ -664,6 +700,7 @@ def redis_memory(schema: str) -> dict[str, Any]:
 
 def report(r: dict[str, Any]) -> str:
     lines = [f"{r['date']} (commit {r['commit']}), {r['cpus']} CPUs, {r['seconds']} s per measurement", ""]
+    lines += [calibration_line(r["calibration"]), ""]
     lines += ["| serving mode | hello req/s | home req/s | naive home req/s | home/hello (≥ 0.15) |"
               " home/naive (≥ 1.5) |", "|---|---|---|---|---|---|"]  # fmt: skip
     for mode, t in r["throughput"].items():
@@ -744,6 +781,11 @@ def main() -> None:
         help="only the fixed-rate latency phase, at RATE req/s under the first of --modes, then its table",
     )
     parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="only the machine's yardstick: a bare Django hello's req/s against issue 7's ~4,300",
+    )
+    parser.add_argument(
         "--client-cost",
         action="store_true",
         help="only the load generators' own CPU per request (aiohttp and loadgen) under the first of --modes",
@@ -772,6 +814,9 @@ def main() -> None:
         "big_followers": people.big_followers,
         "throughput": {},
     }
+    if args.calibrate:
+        print(calibration_line(phase_calibrate(args.seconds, logdir)) + f" Load {os.getloadavg()[0]:.1f}.")
+        return
     if args.sustained_only:
         with server(modes[0], logdir) as (base, _), celery_worker(logdir):
             warm_cursors(base, people, rng)
@@ -812,6 +857,8 @@ def main() -> None:
                     f"| {f['queries_max']} | {f['queries_mean']} | {f['errors']} |"
                 )
         return
+    if not args.throughput_only:
+        result["calibration"] = phase_calibrate(args.seconds, logdir)
     for mode in modes:
         print(f"  throughput under {mode}", file=sys.stderr, flush=True)
         with server(mode, logdir) as (base, process):
