@@ -7,7 +7,6 @@ the browser's guess; and every HTML page forbids inline script, framing and fore
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from common.expiring import ExpiringCache
 from directory.models import CompanySettings
 
 SUPPORTED = {"ko", "en"}
@@ -63,19 +63,14 @@ def preferred_language(request: HttpRequest) -> str:
 # of a statement on each request. A change shows at once in the process that saved it, within
 # ``LANGUAGE_CACHE_SECONDS`` in the others.
 LANGUAGE_CACHE_SECONDS = 5.0
-_company_languages: dict[str, tuple[float, str]] = {}
+_company_languages: ExpiringCache[str, str] = ExpiringCache(LANGUAGE_CACHE_SECONDS)
 
 
 def company_language(request: HttpRequest) -> str:
     tenant = getattr(request, "tenant", None)
     if tenant is None or getattr(tenant, "schema_name", "public") == "public":
         return translation.get_language() or "ko"
-    now = time.monotonic()
-    hit = _company_languages.get(tenant.schema_name)
-    if hit is None or hit[0] < now:
-        hit = (now + LANGUAGE_CACHE_SECONDS, _stored_language(tenant))
-        _company_languages[tenant.schema_name] = hit
-    return hit[1]
+    return _company_languages.get(tenant.schema_name, lambda: _stored_language(tenant))
 
 
 def _stored_language(tenant: Any) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +13,7 @@ from django.template.loader import render_to_string
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
+from common.expiring import ExpiringCache
 from tenants.models import Domain, Tenant
 
 # How long a process trusts what it read about a host. Every request used to pay two statements for it
@@ -23,9 +22,8 @@ from tenants.models import Domain, Tenant
 # processes see it within this many seconds.
 HOST_CACHE_SECONDS = 5.0
 
-_hosts: dict[str, tuple[float, dict[str, Any]]] = {}
-_primary_hosts: dict[int, tuple[float, str | None]] = {}
-_hosts_lock = threading.Lock()
+_hosts: ExpiringCache[str, dict[str, Any]] = ExpiringCache(HOST_CACHE_SECONDS)
+_primary_hosts: ExpiringCache[int, str | None] = ExpiringCache(HOST_CACHE_SECONDS)
 
 
 def _tenant_fields(tenant: Tenant) -> dict[str, Any]:
@@ -35,14 +33,10 @@ def _tenant_fields(tenant: Tenant) -> dict[str, Any]:
 def host_tenant(hostname: str) -> Tenant:
     """The tenant serving ``hostname``, a fresh instance per call (requests never share one object, so
     nothing one request caches on it leaks into another). Raises Domain.DoesNotExist."""
-    now = time.monotonic()
-    hit = _hosts.get(hostname)
-    if hit is None or hit[0] < now:
-        domain = Domain.objects.select_related("tenant").get(domain=hostname)
-        hit = (now + HOST_CACHE_SECONDS, _tenant_fields(domain.tenant))
-        with _hosts_lock:
-            _hosts[hostname] = hit
-    tenant = Tenant(**hit[1])
+    fields = _hosts.get(
+        hostname, lambda: _tenant_fields(Domain.objects.select_related("tenant").get(domain=hostname).tenant)
+    )
+    tenant = Tenant(**fields)
     tenant._state.adding = False
     tenant._state.db = "default"
     return tenant
@@ -51,21 +45,18 @@ def host_tenant(hostname: str) -> Tenant:
 def primary_host(tenant: Tenant) -> str | None:
     """The tenant's primary domain (None without one), trusted for ``HOST_CACHE_SECONDS`` like the hosts
     above: links and media addresses in every new post's rendering need it, and each asked PostgreSQL."""
-    now = time.monotonic()
-    hit = _primary_hosts.get(tenant.pk)
-    if hit is None or hit[0] < now:
+
+    def load() -> str | None:
         domain = tenant.get_primary_domain()
-        hit = (now + HOST_CACHE_SECONDS, domain.domain if domain is not None else None)
-        with _hosts_lock:
-            _primary_hosts[tenant.pk] = hit
-    return hit[1]
+        return domain.domain if domain is not None else None
+
+    return _primary_hosts.get(tenant.pk, load)
 
 
 def forget_hosts() -> None:
     """Drop every cached host and primary domain (this process)."""
-    with _hosts_lock:
-        _hosts.clear()
-        _primary_hosts.clear()
+    _hosts.clear()
+    _primary_hosts.clear()
 
 
 @receiver(post_save, sender=Tenant)

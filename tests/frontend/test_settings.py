@@ -119,6 +119,7 @@ def test_the_company_language_is_read_once_and_a_change_shows_on_the_next_page(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from common import expiring
     from directory.administration import tenant_settings_update
     from directory.models import CompanySettings, Role
     from frontend import middleware
@@ -140,6 +141,6 @@ def test_the_company_language_is_read_once_and_a_change_shows_on_the_next_page(
     # Saved by another process (no signal here): this one follows within LANGUAGE_CACHE_SECONDS.
     CompanySettings.objects.filter(id=1).update(locale="ko")
     assert 'lang="en"' in body(client.get("/"))
-    later = middleware.time.monotonic() + middleware.LANGUAGE_CACHE_SECONDS + 0.1
-    monkeypatch.setattr(middleware.time, "monotonic", lambda: later)
+    later = expiring.time.monotonic() + middleware.LANGUAGE_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(expiring.time, "monotonic", lambda: later)
     assert 'lang="ko"' in body(client.get("/"))
