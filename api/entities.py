@@ -40,8 +40,10 @@ def iso(value: datetime | None) -> str | None:
     """ISO-8601 in UTC with milliseconds, as Mastodon writes it (2024-01-02T03:04:05.678Z)."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat (C) ends "+00:00"; strftime was ~2x slower, and a page formats ~50 of these.
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def iso_date(value: datetime | None) -> str | None:
