@@ -10,10 +10,11 @@ from biztweet.env import ENV
 # with CONN_MAX_AGE=60, bench/timelines.py drew 1,786 "too many clients" errors in 15 s. Without reuse,
 # every request paid a new connection: 8 ms here, more than the home timeline's queries together. The
 # pool hands each request thread an open connection and takes it back when Django closes it at the end
-# of the request; django-tenants sets search_path again on every connection it is handed.
+# of the request. The engine (common.postgresql_tenants) remembers each pooled connection's search_path, so
+# a request sends ``SET search_path`` only when its connection had another tenant's.
 # PgBouncer (DESIGN.md) still multiplexes the processes in production, in session mode.
 DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=0, conn_health_checks=True)}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "common.postgresql_tenants"
 # The backend django-tenants wraps: Django's, with faster timestamp loading and long-statement caching.
 ORIGINAL_BACKEND = "common.postgresql"
 # PostgreSQL's JIT compiles plans whose estimated cost looks large — the visibility filter's nested
