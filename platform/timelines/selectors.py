@@ -142,13 +142,19 @@ def _candidates_sql(
     return sql, [feed_ids, high, above, count, me, sorted(big), count]
 
 
-def _feed_candidates(me: int, *, bound: int | None, page: Page, count: int) -> tuple[list[int], bool]:
+def _feed_candidates(
+    me: int, *, bound: int | None, page: Page, count: int, big_authors: bool = False
+) -> tuple[list[int], bool, set[int] | None]:
     """Up to ``count`` ids from the viewer's Redis feed past ``bound`` (older for newest-first pages,
-    newer with ``min_id``), and whether the feed may hold more; rebuilt from PostgreSQL when missing."""
+    newer with ``min_id``), and whether the feed may hold more; rebuilt from PostgreSQL when missing.
+    With ``big_authors``, also the very-followed authors as ``feeds.read_page`` found them."""
     ascending = page.ascending
     max_id = page.max_id if ascending or bound is None else bound
     min_id = (bound if bound is not None else page.min_id) if ascending else None
-    ids = feeds.read(me, max_id=max_id, since_id=page.since_id, min_id=min_id, count=count)
+    read = feeds.read_page(
+        me, max_id=max_id, since_id=page.since_id, min_id=min_id, count=count, big_authors=big_authors
+    )
+    ids = read.ids
     more = ids is not None and len(ids) >= count
     if ids is None:
         from timelines.services import feed_rebuild
@@ -163,7 +169,7 @@ def _feed_candidates(me: int, *, bound: int | None, page: Page, count: int) -> t
             ids.reverse()
         more = len(ids) > count
         ids = ids[:count]
-    elif not more and not ascending and len(ids) < count and feeds.size(me) >= feeds.feed_cap():
+    elif not more and not ascending and len(ids) < count and read.size >= feeds.feed_cap():
         # Paged past the end of a capped feed: continue from PostgreSQL, as a rebuild would.
         from timelines.services import followed_post_ids
 
@@ -171,7 +177,7 @@ def _feed_candidates(me: int, *, bound: int | None, page: Page, count: int) -> t
         older = followed_post_ids(me, max_id=ids[-1] if ids else max_id, limit=need)
         more = len(older) >= need
         ids += [pk for pk in older if pk > (page.since_id or 0)]
-    return ids, more
+    return ids, more, read.big_authors
 
 
 def _home_rows(
@@ -312,13 +318,18 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
     from timelines.services import big_author_ids
 
     me = viewer.id
-    big = big_author_ids()
+    big: set[int] | None = None
     count = page.limit * OVERSHOOT + 5
     found: list[Post] = []
     seen_originals: set[int] = set()
     bound: int | None = None
     for _ in range(ROUNDS):
-        feed_ids, more = _feed_candidates(me, bound=bound, page=page, count=count)
+        # The first round's feed read brings the very-followed authors along: one Redis round trip.
+        feed_ids, more, big_read = _feed_candidates(
+            me, bound=bound, page=page, count=count, big_authors=big is None
+        )
+        if big is None:
+            big = big_author_ids(big_read)
         if not feed_ids and not big:
             break
         # A few rows more than the page needs: room for reposts of one post, shown once.

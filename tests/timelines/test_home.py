@@ -218,6 +218,36 @@ def test_home_timeline_query_count_is_constant(people, assert_max_queries, setti
         assert len(got) == limit
 
 
+def _redis_round_trips(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every command or pipeline sent on the feeds' Redis client takes a connection from its pool."""
+    pool = feeds.client().connection_pool
+    real = pool.get_connection
+    trips: list[str] = []
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        trips.append(str(args[:1]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pool, "get_connection", counting)
+    return trips
+
+
+@pytest.mark.parametrize("posts", [3, 60], ids=["short feed", "long feed"])
+def test_a_home_page_asks_redis_once(people, monkeypatch, posts) -> None:  # type: ignore[no-untyped-def]
+    """The feed's page, its size and the very-followed authors come in one round trip."""
+    alice, bob, _ = people
+    for i in range(posts):
+        post(alice, f"p{i}")
+    big_author_ids()
+    feed_rebuild(bob.pk)
+    trips = _redis_round_trips(monkeypatch)
+    first = home(bob, limit=20)
+    assert len(first) == min(posts, 20)
+    assert len(trips) == 1, trips
+    trips.clear()
+    assert home(bob, limit=20, max_id=first[-1]) == home(bob, limit=40)[20:40]
+
+
 def test_a_post_deleted_while_its_fan_out_is_under_way_takes_its_progress_row_with_it(people) -> None:  # type: ignore[no-untyped-def]
     """The database cascades, not only Django's collector: a worker may write the progress row after
     the collector looked (seen in CI as an IntegrityError on a post's DELETE)."""
