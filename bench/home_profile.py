@@ -8,7 +8,7 @@ The request goes through ``django.test.Client`` with a bench bearer token (tenan
 the view, orjson), without the network, so the figure is server CPU and database time only. The same
 mix as bench/timelines.py's fixed-rate phase: page 1 (70 %), pages 2–5 (20 %), few-follows employees
 (10 %). Besides the whole request it times the selector and the entity building alone, and counts SQL
-statements per request. Nothing is written to the bench database.
+statements and Redis round trips per request. Nothing is written to the bench database.
 """
 
 from __future__ import annotations
@@ -54,6 +54,17 @@ def main() -> None:
     regular = [pk for pk, n in following.items() if n > 5]
 
     cpu: list[float] = []
+    # Redis round trips: every command or pipeline takes a connection from its client's pool.
+    import redis
+
+    redis_trips = [0]
+    take = redis.ConnectionPool.get_connection
+
+    def counted(pool: Any, *args: Any, **kwargs: Any) -> Any:
+        redis_trips[0] += 1
+        return take(pool, *args, **kwargs)
+
+    redis.ConnectionPool.get_connection = counted  # type: ignore[method-assign]
 
     def get(viewer: int, query: str = "") -> tuple[Any, float, int]:
         count = 0
@@ -101,6 +112,7 @@ def main() -> None:
     if profiler is not None:
         profiler.enable()
     cpu.clear()
+    redis_trips[0] = 0
     for kind, viewer, query in plan:
         _, ms, count = get(viewer, query)
         for k in (kind, "all"):
@@ -119,6 +131,7 @@ def main() -> None:
             f"| {statistics.mean(t):.1f} | {max(q)} | {statistics.mean(q):.1f} |"
         )
     print(f"this process's CPU per request: mean {statistics.mean(cpu):.2f} ms, p50 {pct(cpu, 50):.2f} ms")
+    print(f"Redis round trips per request: mean {redis_trips[0] / len(plan):.2f}")
     if args.parts:
         parts(tenant, host, regular, rng)
 
