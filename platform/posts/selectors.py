@@ -243,6 +243,30 @@ def status_details_sql(
     }
 
 
+def attach_new_post_details(
+    post: Post,
+    *,
+    mentioned: Iterable[tuple[int, str]],
+    tags: Iterable[tuple[str, str]],
+    has_media: bool,
+    has_poll: bool,
+) -> None:
+    """Set ``DETAIL_FIELDS`` on a post its writer has just created, as ``status_details_sql`` would read
+    them, so rendering it (the POST's response, the stream's ``update``) asks no statement for them.
+    Only for a new post, in its writer's process: it has no replies, reposts or likes yet, and nobody
+    has liked, reposted or bookmarked it. ``mentioned`` as (employee id, username) and ``tags`` as
+    (name, display name), each in the order their rows were written (which is the order read back).
+    """
+    values: dict[str, Any] = dict.fromkeys(STATS_FIELDS[:3], 0) | dict.fromkeys(STATS_FIELDS[3:], False)
+    values["mention_list"] = [{"id": pk, "username": username} for pk, username in mentioned]
+    values["tag_list"] = [{"name": name, "display": display} for name, display in tags]
+    values["has_media"] = has_media
+    values["has_poll"] = has_poll
+    for name in DETAIL_FIELDS:
+        setattr(post, name, values[name])
+    post.details_of_original = True  # type: ignore[attr-defined]
+
+
 def status_stats_annotations(viewer: policy.Viewer) -> dict[str, RawSQL]:
     """``STATS_FIELDS`` of ``status_details_sql`` as annotations (for ``status_stats``)."""
     details = status_details_sql(viewer)

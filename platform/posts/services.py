@@ -47,6 +47,7 @@ from posts.models import (
     PostEdit,
     PostHashtag,
 )
+from posts.selectors import attach_new_post_details
 
 log = logging.getLogger(__name__)
 
@@ -317,19 +318,20 @@ def _attach_media(
     MediaAttachment.objects.bulk_update(list(rows.values()), ["post", "position"])
 
 
-def _write_entities(post: Post, draft: _Draft) -> None:
+def _write_entities(post: Post, draft: _Draft) -> list[Hashtag]:
+    """The post's mentions and hashtags; returns the hashtags in the order their rows were written."""
     Mention.objects.bulk_create(
         [Mention(post=post, employee=e) for e in draft.mentioned], ignore_conflicts=True
     )
-    if draft.tags:
-        by_name = {text_lib.normalise_tag(t): t for t in draft.tags}
-        Hashtag.objects.bulk_create(
-            [Hashtag(name=n, display_name=d) for n, d in by_name.items()], ignore_conflicts=True
-        )
-        tags = Hashtag.objects.filter(name__in=list(by_name))
-        PostHashtag.objects.bulk_create(
-            [PostHashtag(post=post, hashtag=t) for t in tags], ignore_conflicts=True
-        )
+    if not draft.tags:
+        return []
+    by_name = {text_lib.normalise_tag(t): t for t in draft.tags}
+    Hashtag.objects.bulk_create(
+        [Hashtag(name=n, display_name=d) for n, d in by_name.items()], ignore_conflicts=True
+    )
+    tags = list(Hashtag.objects.filter(name__in=list(by_name)))
+    PostHashtag.objects.bulk_create([PostHashtag(post=post, hashtag=t) for t in tags], ignore_conflicts=True)
+    return tags
 
 
 def _create_poll(post: Post, spec: PollSpec) -> Poll:
@@ -468,11 +470,19 @@ def _post_create(
         # auto_now_add has just overwritten it.
         Post.objects.filter(pk=post_id).update(created_at=created_at)
         post.created_at = created_at
-    _write_entities(post, draft)
+    tags = _write_entities(post, draft)
     if draft.media_ids:
         _attach_media(post=post, owner=author, media_ids=draft.media_ids)
     if draft.poll is not None:
         _create_poll(post, draft.poll)
+    # What the writer knows, kept on the instance its response and stream event render (two statements fewer).
+    attach_new_post_details(
+        post,
+        mentioned=[(e.pk, e.username) for e in draft.mentioned],
+        tags=[(t.name, t.display_name) for t in tags],
+        has_media=bool(draft.media_ids),
+        has_poll=draft.poll is not None,
+    )
     if key:
         IdempotencyKey.objects.filter(
             author=author, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_WINDOW

@@ -50,7 +50,13 @@ def _post_facts(post: Any) -> dict[str, Any]:
     from posts.models import Audience, MediaAttachment, PostHashtag
 
     original = post.reblog_of if post.reblog_of_id else None
-    tags = list(PostHashtag.objects.filter(post_id=post.pk).values_list("hashtag__name", flat=True))
+    if getattr(post, "details_of_original", False) and original is None:
+        # Set by its writer (``posts.selectors.attach_new_post_details``): the rows need not be read.
+        tags = [t["name"] for t in post.tag_list]
+        has_media = bool(post.has_media)
+    else:
+        tags = list(PostHashtag.objects.filter(post_id=post.pk).values_list("hashtag__name", flat=True))
+        has_media = MediaAttachment.objects.filter(post_id=post.pk).exists()
     is_reply = post.in_reply_to_account_id is not None
     return {
         "id": str(post.pk),
@@ -68,7 +74,7 @@ def _post_facts(post: Any) -> dict[str, Any]:
         # Mastodon's ``direct`` stream: direct posts (never reposted), grouped by conversation.
         "direct": original is None and post.audience == Audience.DIRECT,
         "thread": post.thread_id or post.pk,
-        "media": MediaAttachment.objects.filter(post_id=post.pk).exists(),
+        "media": has_media,
         "tags": tags,
         "aud": visibility.encode(visibility.audience_for(post)),
     }

@@ -1,0 +1,46 @@
+"""A new post is rendered from what its writer knows (``posts.selectors.attach_new_post_details``), not
+read back: the POST's answer must be the Status a later GET gives, and the stream's event the one the
+stored post gives, whatever the post carries — mentions, hashtags already in use under another
+spelling, a reply, images, a poll."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.mastodon.streaming import render_status
+from posts.services import post_create
+from streaming.publish import _load_post, _post_facts
+from tests.api.conftest import People
+from tests.api.test_endpoints import png
+
+
+@pytest.mark.parametrize("carries", ["text", "images", "poll"])
+def test_the_answer_to_a_post_is_what_reading_it_back_gives(acme, api_as, people: People, carries) -> None:  # type: ignore[no-untyped-def]
+    kim, lee = api_as(people.kim), api_as(people.lee)
+    # #Release_2 exists with this spelling; the new post's #release_2 shows it as stored.
+    first = lee.post("/api/v1/statuses", {"status": "#Release_2 배포 시작"}).json()
+    data: dict[str, object] = {
+        "status": "@lee @choi 회의 끝 #회의록 #release_2 #점심",
+        "in_reply_to_id": first["id"],
+        "spoiler_text": "회의",
+        "language": "ko",
+    }
+    if carries == "images":
+        data["media_ids[]"] = [kim.post("/api/v2/media", {"file": png()}).json()["id"] for _ in range(2)]
+    if carries == "poll":
+        data |= {"poll[options][]": ["김밥", "라면"], "poll[expires_in]": "3600"}
+    answer = kim.post("/api/v1/statuses", data)
+    assert answer.status_code == 200, answer.content
+    answer = answer.json()
+    assert [m["username"] for m in answer["mentions"]] == ["lee", "choi"]
+    assert sorted(t["name"] for t in answer["tags"]) == sorted(["회의록", "Release_2", "점심"])
+    assert answer == kim.get(f"/api/v1/statuses/{answer['id']}").json()
+
+
+def test_the_stream_event_of_a_new_post_is_that_of_the_stored_post(acme, people: People) -> None:
+    post_create(author=people.lee, text="#Release_2 배포")
+    post = post_create(author=people.kim, text="@lee @choi #회의록 #release_2 끝", audience="unit")
+    stored = _load_post(post.pk)
+    assert render_status(post) == render_status(stored)
+    assert _post_facts(post) == _post_facts(stored)
+    assert sorted(_post_facts(post)["tags"]) == sorted(["회의록", "release_2"])
