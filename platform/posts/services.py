@@ -475,7 +475,7 @@ def _post_create(
         _attach_media(post=post, owner=author, media_ids=draft.media_ids)
     if draft.poll is not None:
         _create_poll(post, draft.poll)
-    # What the writer knows, kept on the instance its response and stream event render (two statements fewer).
+    # What the writer knows, kept on the instance its answer and stream event render (4 statements fewer).
     attach_new_post_details(
         post,
         mentioned=[(e.pk, e.username) for e in draft.mentioned],
