@@ -329,7 +329,8 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
             me, bound=bound, page=page, count=count, big_authors=big is None
         )
         if big is None:
-            big = big_author_ids(big_read)
+            # None from the read: the set is stale or gone, so it is read or recomputed on its own.
+            big = big_read if big_read is not None else big_author_ids()
         if not feed_ids and not big:
             break
         # A few rows more than the page needs: room for reposts of one post, shown once.

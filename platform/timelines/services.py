@@ -169,12 +169,8 @@ def feed_rebuild(employee_id: int) -> list[int]:
     return ids
 
 
-def big_author_ids(known: set[int] | None = None) -> set[int]:
-    """Authors merged in at read time. Recomputed from PostgreSQL every few minutes (and after Redis loss).
-
-    ``known``: the set as ``feeds.read_page`` already read it, fresh (None: read or recompute it here)."""
-    if known is not None:
-        return known
+def big_author_ids() -> set[int]:
+    """Authors merged in at read time. Recomputed from PostgreSQL every few minutes (and after Redis loss)."""
     client = feeds.client()
     pipe = client.pipeline(transaction=False)
     pipe.exists(feeds.big_authors_fresh_key())
