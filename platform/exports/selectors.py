@@ -200,9 +200,13 @@ def posts(viewer: Viewer) -> Iterator[dict[str, Any]]:
     full = scope_for(viewer) == ExportScope.FULL
     for chunk in _chunks(visible_posts(viewer), POST_FIELDS):
         ids = [row["id"] for row in chunk]
-        mentions = _grouped(Mention.objects.filter(post_id__in=ids).values_list("post_id", "employee_id"))
-        tags = _grouped(
-            PostHashtag.objects.filter(post_id__in=ids).values_list("post_id", "hashtag__display_name")
+        mentions = _grouped(
+            Mention.objects.filter(post_id__in=ids).order_by("id").values_list("post_id", "employee_id")
+        )
+        tags = _grouped(  # in the order the post's text names them
+            PostHashtag.objects.filter(post_id__in=ids)
+            .order_by("id")
+            .values_list("post_id", "hashtag__display_name")
         )
         media = _grouped(
             (m["post_id"], m)

@@ -329,7 +329,9 @@ def _write_entities(post: Post, draft: _Draft) -> list[Hashtag]:
     Hashtag.objects.bulk_create(
         [Hashtag(name=n, display_name=d) for n, d in by_name.items()], ignore_conflicts=True
     )
-    tags = list(Hashtag.objects.filter(name__in=list(by_name)))
+    # Rows in the order the text names the tags (the order a status lists them, as Mastodon's).
+    order = {name: i for i, name in enumerate(by_name)}
+    tags = sorted(Hashtag.objects.filter(name__in=list(by_name)), key=lambda t: order[t.name])
     PostHashtag.objects.bulk_create([PostHashtag(post=post, hashtag=t) for t in tags], ignore_conflicts=True)
     return tags
 

@@ -55,7 +55,9 @@ def _post_facts(post: Any) -> dict[str, Any]:
         tags = [t["name"] for t in post.tag_list]
         has_media = bool(post.has_media)
     else:
-        tags = list(PostHashtag.objects.filter(post_id=post.pk).values_list("hashtag__name", flat=True))
+        tags = list(
+            PostHashtag.objects.filter(post_id=post.pk).order_by("id").values_list("hashtag__name", flat=True)
+        )
         has_media = MediaAttachment.objects.filter(post_id=post.pk).exists()
     is_reply = post.in_reply_to_account_id is not None
     return {

@@ -33,7 +33,8 @@ def test_the_answer_to_a_post_is_what_reading_it_back_gives(acme, api_as, people
     assert answer.status_code == 200, answer.content
     answer = answer.json()
     assert [m["username"] for m in answer["mentions"]] == ["lee", "choi"]
-    assert sorted(t["name"] for t in answer["tags"]) == sorted(["회의록", "Release_2", "점심"])
+    # In the order the text names them, each as first spelled.
+    assert [t["name"] for t in answer["tags"]] == ["회의록", "Release_2", "점심"]
     assert answer == kim.get(f"/api/v1/statuses/{answer['id']}").json()
 
 
@@ -43,4 +44,13 @@ def test_the_stream_event_of_a_new_post_is_that_of_the_stored_post(acme, people:
     stored = _load_post(post.pk)
     assert render_status(post) == render_status(stored)
     assert _post_facts(post) == _post_facts(stored)
-    assert sorted(_post_facts(post)["tags"]) == sorted(["회의록", "release_2"])
+    assert _post_facts(post)["tags"] == ["회의록", "release_2"]
+
+
+def test_an_edit_lists_the_tags_in_its_own_text_order(acme, api_as, people: People) -> None:  # type: ignore[no-untyped-def]
+    kim = api_as(people.kim)
+    posted = kim.post("/api/v1/statuses", {"status": "#zebra #가나다 #apple"}).json()
+    assert [t["name"] for t in posted["tags"]] == ["zebra", "가나다", "apple"]
+    edited = kim.put(f"/api/v1/statuses/{posted['id']}", {"status": "#apple #새것 #zebra"}).json()
+    assert [t["name"] for t in edited["tags"]] == ["apple", "새것", "zebra"]
+    assert kim.get(f"/api/v1/statuses/{posted['id']}").json()["tags"] == edited["tags"]
