@@ -5,12 +5,15 @@ spelling, a reply, images, a poll."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
-from api.mastodon.streaming import render_status
-from posts.services import post_create
+from api.entities import Entities
+from api.mastodon.streaming import _TenantOrigin, render_status
+from policy import Viewer
+from posts.services import post_create, post_reblog
 from streaming.publish import _load_post, _post_facts
-from tests.api.conftest import People
+from tests.api.conftest import People, Queries
 from tests.api.test_endpoints import png
 
 
@@ -54,3 +57,22 @@ def test_an_edit_lists_the_tags_in_its_own_text_order(acme, api_as, people: Peop
     edited = kim.put(f"/api/v1/statuses/{posted['id']}", {"status": "#apple #새것 #zebra"}).json()
     assert [t["name"] for t in edited["tags"]] == ["apple", "새것", "zebra"]
     assert kim.get(f"/api/v1/statuses/{posted['id']}").json()["tags"] == edited["tags"]
+
+
+@pytest.mark.parametrize("kind", ["post", "repost"])
+def test_a_new_post_rendered_twice_reads_its_authors_once(acme, people: People, kind) -> None:  # type: ignore[no-untyped-def]
+    # A POST renders its post for the stream event, then for the writer's answer: the second render
+    # must not read the authors again, and must show the same accounts.
+    post = post_create(author=people.lee, text="@kim #점심 같이 가요")
+    if kind == "repost":
+        post = post_reblog(post=post, actor=people.kim)
+    with Queries() as first:
+        stream = orjson.loads(render_status(post))
+    with Queries() as second:
+        answer = Entities(_TenantOrigin(), Viewer.of(post.author)).status(post)  # type: ignore[arg-type]
+    accounts_read = [sql for sql in first.sqls if 'FROM "directory_employee"' in sql]
+    assert len(accounts_read) == 1
+    assert not [sql for sql in second.sqls if 'FROM "directory_employee"' in sql]
+    assert answer["account"] == stream["account"]
+    assert (answer["reblog"] or {}).get("account") == (stream["reblog"] or {}).get("account")
+    assert answer["account"]["bt"]["rank"]["name"]
