@@ -49,9 +49,22 @@ def audience_for(post: Post) -> PostAudience:
         kind=post.audience,
         unit_id=post.unit_id,
         min_rank=post.min_rank,
-        mentioned=frozenset(post.mentions.values_list("employee_id", flat=True)),
+        mentioned=_mentioned_ids(post),
         original=audience_for(original) if original is not None else None,
     )
+
+
+def _mentioned_ids(post: Post) -> frozenset[int]:
+    # A post its writer has just created carries the mentions it wrote
+    # (``posts.selectors.attach_new_post_details``): the rows need not be read back.
+    written = getattr(post, "mention_list", None)
+    if (
+        getattr(post, "details_of_original", False)
+        and post.reblog_of_id is None
+        and isinstance(written, list)
+    ):
+        return frozenset(int(m["id"]) for m in written)
+    return frozenset(post.mentions.values_list("employee_id", flat=True))
 
 
 def _admits_own(audience: PostAudience, viewer: Viewer) -> bool:

@@ -46,7 +46,11 @@ def test_the_stream_event_of_a_new_post_is_that_of_the_stored_post(acme, people:
     post = post_create(author=people.kim, text="@lee @choi #회의록 #release_2 끝", audience="unit")
     stored = _load_post(post.pk)
     assert render_status(post) == render_status(stored)
-    assert _post_facts(post) == _post_facts(stored)
+    with Queries() as queries:
+        facts = _post_facts(post)
+    assert not [sql for sql in queries.sqls if "posts_mention" in sql], "the writer knows its mentions"
+    assert facts == _post_facts(stored)
+    assert facts["aud"] == _post_facts(_load_post(post.pk))["aud"]
     assert _post_facts(post)["tags"] == ["회의록", "release_2"]
 
 
