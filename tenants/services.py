@@ -61,6 +61,17 @@ def tenant_url(domain: str) -> str:
     return f"{scheme}://{domain}{port}"
 
 
+def current_tenant_url(default: str = "") -> str:
+    """The address of the connection's tenant (its primary host), for links rendered outside a request
+    (a post's mentions and hashtags, stream payloads); ``default`` when it has none."""
+    from tenants.middleware import primary_host
+
+    tenant = getattr(connection, "tenant", None)
+    # schema_context() installs a stand-in without the tenant's rows: it has no domains to ask.
+    host = primary_host(tenant) if isinstance(tenant, Tenant) else None
+    return tenant_url(host) if host is not None else default
+
+
 def tenant_onboard(
     *,
     slug: str,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from django.db import connection
 
 from api.entities import Entities, account_rows
 from notifications.models import Notification
@@ -22,13 +21,9 @@ class _TenantOrigin:
     """What ``Entities`` needs from a request: the tenant's own address for links and images."""
 
     def __init__(self) -> None:
-        from tenants.middleware import primary_host
-        from tenants.services import tenant_url
+        from tenants.services import current_tenant_url
 
-        tenant = getattr(connection, "tenant", None)
-        host = primary_host(tenant) if tenant is not None and hasattr(tenant, "domains") else None
-        base = tenant_url(host) if host is not None else "http://localhost"
-        self.scheme, _, self._host = base.partition("://")
+        self.scheme, _, self._host = current_tenant_url(default="http://localhost").partition("://")
 
     def get_host(self) -> str:
         return self._host

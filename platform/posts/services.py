@@ -48,6 +48,7 @@ from posts.models import (
     PostHashtag,
 )
 from posts.selectors import attach_new_post_details
+from tenants.services import current_tenant_url
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +113,6 @@ def _nfc(value: str | None) -> str:
     # Composed Hangul everywhere: one code point per syllable for counting, and search and hashtags
     # match whichever form the keyboard produced.
     return unicodedata.normalize("NFC", value or "")
-
-
-def _tenant_base_url() -> str:
-    """The tenant's address for links inside rendered posts (mentions, hashtags)."""
-    from tenants.middleware import primary_host
-    from tenants.services import tenant_url
-
-    tenant = getattr(connection, "tenant", None)
-    host = primary_host(tenant) if tenant is not None and hasattr(tenant, "get_primary_domain") else None
-    return tenant_url(host) if host is not None else ""
 
 
 def _tenant_hosts() -> set[str]:
@@ -210,7 +201,7 @@ def _build_draft(
             return None
         return employee.username
 
-    html = text_lib.render(text, base_url=_tenant_base_url(), mentionable=mentionable, parsed=parsed)
+    html = text_lib.render(text, base_url=current_tenant_url(), mentionable=mentionable, parsed=parsed)
     mentioned = {
         people[s.value.lower()].pk: people[s.value.lower()]
         for s in parsed.segments
