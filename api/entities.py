@@ -267,9 +267,9 @@ class Entities:
 
         authors = _preloaded_authors(posts)
         if missing := author_ids - authors.keys():
-            loaded = {e.pk: e for e in account_rows(missing)}
-            authors.update(loaded)
-            _keep_loaded_authors(posts, loaded)
+            read = {e.pk: e for e in account_rows(missing)}
+            authors.update(read)
+            _keep_loaded_authors(posts, read)
         accounts = dict(zip(authors, self.accounts(authors.values()), strict=True))
 
         # Everything else about the page's posts in one statement: the counts and the viewer's flags
