@@ -170,9 +170,9 @@ class ComposeForm:
 
     @cached_property
     def max_chars(self) -> int:
-        from directory.services import company_settings
+        from directory.services import post_max_chars
 
-        return int(company_settings().post_max_chars)
+        return post_max_chars()  # the limit post_create checks, as this process knows it
 
     @property
     def audience(self) -> str:

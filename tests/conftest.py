@@ -93,6 +93,10 @@ def _public_schema_around_each_test() -> Iterator[None]:
     from frontend.middleware import forget_company_languages
 
     forget_company_languages()
+    # And the post length limit (directory.services).
+    from directory.services import forget_post_limits
+
+    forget_post_limits()
 
 
 @pytest.fixture

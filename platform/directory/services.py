@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.expiring import ExpiringCache
 from common.oncommit import after_commit
+from common.tenancy import current_schema
 from directory.avatars import normalise_photo
 from directory.models import (
     Barrier,
@@ -46,6 +48,36 @@ DEFAULT_NAME_TEMPLATE = {"ko": "{full} {rank}", "en": "{full}"}
 def company_settings() -> CompanySettings:
     found = CompanySettings.objects.filter(id=1).first()
     return found if found is not None else CompanySettings(id=1, company_name="")
+
+
+# Every post is checked against the company's length limit: trusted for a few seconds per process,
+# like the company's language (frontend.middleware), instead of a statement and its ORM compile on every
+# POST. A change shows at once in the process that saved it, within ``POST_LIMIT_CACHE_SECONDS`` in
+# the others.
+POST_LIMIT_CACHE_SECONDS = 5.0
+_post_limits: ExpiringCache[str, int] = ExpiringCache(POST_LIMIT_CACHE_SECONDS)
+
+
+def post_max_chars() -> int:
+    """The most characters a post may have (text and content warning together), a company setting."""
+
+    def load() -> int:
+        stored = CompanySettings.objects.filter(id=1).values_list("post_max_chars", flat=True).first()
+        return int(stored) if stored is not None else int(CompanySettings(id=1).post_max_chars)
+
+    return _post_limits.get(current_schema(), load)
+
+
+def forget_post_limits() -> None:
+    """Drop every cached post length limit (this process)."""
+    _post_limits.clear()
+
+
+def settings_saved(**_: object) -> None:
+    """``post_save`` of ``CompanySettings`` (connected in ``DirectoryConfig.ready``)."""
+    forget_post_limits()
+    # Again once the change commits: a request in between may have cached the old value.
+    transaction.on_commit(forget_post_limits)
 
 
 def render_display_name(employee: Employee, *, template: str, rank_names: dict[int, str]) -> str:

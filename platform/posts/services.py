@@ -28,7 +28,7 @@ from django.utils import timezone
 import policy
 from common import snowflake
 from directory.models import Employee, OrgUnit, Rank
-from directory.services import company_settings
+from directory.services import post_max_chars
 from posts import media as media_lib
 from posts import text as text_lib
 from posts.errors import MediaInvalid, PostInvalid
@@ -186,7 +186,7 @@ def _build_draft(
     if not text.strip() and not ids and poll is None:
         raise PostInvalid("Validation failed: Text can't be blank")
     parsed = text_lib.parse(text)
-    limit = company_settings().post_max_chars
+    limit = post_max_chars()
     # Mastodon counts the content warning together with the text.
     if text_lib.count_chars(text, parsed=parsed) + len(spoiler_text) > limit:
         raise PostInvalid(f"Validation failed: Text character limit of {limit} exceeded")

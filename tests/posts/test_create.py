@@ -180,3 +180,24 @@ def test_a_refused_post_does_not_use_up_the_idempotency_key(org: Org) -> None:
 def test_content_warning_marks_the_post_sensitive(org: Org) -> None:
     post = post_create(author=org.kim, text="spoiler", spoiler_text="결말 주의")
     assert post.sensitive and post.spoiler_text == "결말 주의"
+
+
+def test_the_length_limit_is_the_company_setting_and_a_change_applies(org: Org, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from common import expiring
+    from directory import services as directory
+    from directory.administration import tenant_settings_update
+
+    post_create(author=org.kim, text="가" * 500)
+    # An admin's change applies to the next post in the process that saved it.
+    tenant_settings_update(actor=org.admin, changes={"post_max_chars": "100"})
+    with pytest.raises(PostInvalid, match="character limit of 100"):
+        post_create(author=org.kim, text="가" * 101)
+    assert post_create(author=org.kim, text="가" * 100).text == "가" * 100
+
+    # Saved by another process (no signal here): this one follows within POST_LIMIT_CACHE_SECONDS.
+    CompanySettings.objects.filter(id=1).update(post_max_chars=1000)
+    with pytest.raises(PostInvalid, match="character limit of 100"):
+        post_create(author=org.kim, text="가" * 101)
+    later = expiring.time.monotonic() + directory.POST_LIMIT_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(expiring.time, "monotonic", lambda: later)
+    assert len(post_create(author=org.kim, text="가" * 1000).text) == 1000
