@@ -317,12 +317,16 @@ def _write_entities(post: Post, draft: _Draft) -> list[Hashtag]:
     if not draft.tags:
         return []
     by_name = {text_lib.normalise_tag(t): t for t in draft.tags}
-    Hashtag.objects.bulk_create(
-        [Hashtag(name=n, display_name=d) for n, d in by_name.items()], ignore_conflicts=True
-    )
+    # Most tags are in use already: they are read, and only the new ones written (and read back, as
+    # another post may have written one meanwhile).
+    found = {t.name: t for t in Hashtag.objects.filter(name__in=list(by_name))}
+    if new := [name for name in by_name if name not in found]:
+        Hashtag.objects.bulk_create(
+            [Hashtag(name=name, display_name=by_name[name]) for name in new], ignore_conflicts=True
+        )
+        found |= {t.name: t for t in Hashtag.objects.filter(name__in=new)}
     # Rows in the order the text names the tags (the order a status lists them, as Mastodon's).
-    order = {name: i for i, name in enumerate(by_name)}
-    tags = sorted(Hashtag.objects.filter(name__in=list(by_name)), key=lambda t: order[t.name])
+    tags = [found[name] for name in by_name]
     PostHashtag.objects.bulk_create([PostHashtag(post=post, hashtag=t) for t in tags], ignore_conflicts=True)
     return tags
 
