@@ -10,7 +10,7 @@ from posts.models import Poll
 from posts.services import poll_expire as poll_expire_service
 
 
-@shared_task(name="posts.poll_expire")
+@shared_task(name="posts.poll_expire", ignore_result=True)
 def poll_expire(poll_id: int) -> bool:
     """Announce one ended poll (sent with an ETA at its end; a no-op if already announced)."""
     return poll_expire_service(poll_id=int(poll_id))

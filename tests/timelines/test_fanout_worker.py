@@ -88,6 +88,19 @@ def test_a_post_reaches_every_followers_home_timeline(queue: str, tenant: Tenant
         assert [x.pk for x in home_timeline(Viewer.of(f), Page())] == [p.pk]
 
 
+def test_a_fanout_keeps_no_result_in_redis(queue: str, tenant: Tenant, tmp_path: Path) -> None:
+    # Nobody reads a fan-out's result; kept for an hour, one per post, they would fill Redis.
+    from timelines.tasks import fanout_post
+
+    author = employee(f"r{uuid.uuid4().hex[:6]}")
+    with celery_worker(queue, log=tmp_path / "worker.log"):
+        p = post(author, "결과 없음")
+        sent = fanout_post.delay(p.pk)
+        wait_for(lambda: Post.objects.get(pk=p.pk).fanout_state == FanoutState.DONE, what="fan-out done")
+        time.sleep(0.3)  # a result would be stored right after the task's work
+    assert app.backend.client.exists(app.backend.get_key_for_task(sent.id)) == 0
+
+
 def test_a_worker_killed_mid_fanout_loses_no_follower(queue: str, tenant: Tenant, tmp_path: Path) -> None:
     """700 followers, chunks of 500. The test holds a lock that stops the worker right after its first
     chunk (saving the cursor), SIGKILLs it there, and a fresh worker started by the periodic sweep's
