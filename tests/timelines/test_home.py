@@ -267,3 +267,46 @@ def test_a_post_deleted_while_its_fan_out_is_under_way_takes_its_progress_row_wi
         )
         cursor.execute("DELETE FROM posts_post WHERE id = %s", [p.pk])
     assert not FanoutProgress.objects.filter(post_id=p.pk).exists()
+
+
+def test_a_fanout_runs_three_statements_and_leaves_no_cursor_behind(people, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from posts.models import FanoutState, Post
+    from timelines.models import FanoutProgress
+
+    alice, bob, carol = people
+    for who in people:
+        feed_rebuild(who.pk)
+    p = post(alice, "한 번에")
+    with CaptureQueriesContext(connection) as queries:
+        assert fanout_run(p.pk) == "done"
+    # The post, its cursor and the author's followers; the followers' ids; the state.
+    assert len(queries.captured_queries) == 3, [q["sql"][:80] for q in queries.captured_queries]
+    assert feeds.contains(bob.pk, p.pk) and not feeds.contains(carol.pk, p.pk)
+    assert fanout_run(p.pk) == "done"  # a second run does nothing
+
+    # In chunks, a cursor is saved between them and removed at the end.
+    settings.TIMELINES_FANOUT_CHUNK = 2
+    more = [employee(f"follower{i}") for i in range(4)]
+    for follower in more:
+        Follow.objects.create(follower=follower, followee=alice)
+        feed_rebuild(follower.pk)
+    chunked = post(alice, "여러 번에")
+    assert fanout_run(chunked.pk) == "done"
+    assert all(feeds.contains(who.pk, chunked.pk) for who in [bob, *more])
+    assert Post.objects.get(pk=chunked.pk).fanout_state == FanoutState.DONE
+    assert not FanoutProgress.objects.filter(post_id=chunked.pk).exists()
+
+
+def test_deactivated_followers_do_not_make_an_author_very_followed(people, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TIMELINES_FANOUT_MAX_FOLLOWERS = 1
+    alice, bob, carol = people
+    Follow.objects.create(follower=carol, followee=alice)
+    carol.is_active = False
+    carol.save(update_fields=["is_active"])
+    feed_rebuild(bob.pk)
+    p = post(alice, "one active follower")
+    assert fanout_run(p.pk) == "done"
+    assert feeds.contains(bob.pk, p.pk)
