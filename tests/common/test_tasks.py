@@ -103,3 +103,18 @@ def test_a_periodic_job_reaches_every_active_tenant_in_its_own_schema(queue: str
         connection.set_schema_to_public()
         globex.status = "active"
         globex.save(update_fields=["status"])
+
+
+def test_a_worker_reads_a_tenant_once_for_many_tasks(acme: Tenant) -> None:
+    # Every task switches to its sender's tenant; reading the row for each one (a fan-out is one task
+    # per post) would add a statement to every task.
+    from django.test.utils import CaptureQueriesContext
+    from tenant_schemas_celery import task as tenant_tasks
+
+    from timelines.tasks import fanout_post
+
+    tenant_tasks._shared_storage.pop(acme.schema_name, None)  # as a new worker starts: nothing cached
+    with CaptureQueriesContext(connection) as queries:
+        found = [fanout_post.get_tenant_for_schema(acme.schema_name) for _ in range(3)]
+    assert [t.pk for t in found] == [acme.pk] * 3
+    assert len([q for q in queries.captured_queries if "tenants_tenant" in q["sql"]]) == 1

@@ -15,6 +15,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# tenant-schemas-celery reads the sender's Tenant row before every task (one statement each, and a
+# fan-out is one task per post); a worker trusts it for 5 s, as the web trusts a host's tenant.
+CELERY_TASK_TENANT_CACHE_SECONDS = 5
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     **posts_schedule.BEAT_SCHEDULE,
