@@ -59,8 +59,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def celery_worker(queue: str, *, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``celery -A biztweet worker`` consuming only ``queue``."""
+def celery_worker(queue: str, *, log: Path, pool: str = "solo") -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``celery -A biztweet worker`` consuming only ``queue`` (``pool``: solo, or prefork with
+    one child, as production runs)."""
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -70,7 +71,8 @@ def celery_worker(queue: str, *, log: Path) -> Iterator[subprocess.Popen[bytes]]
                 "-A",
                 "biztweet",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                *(["--concurrency=1"] if pool == "prefork" else []),
                 "-Q",
                 queue,
                 "--without-gossip",

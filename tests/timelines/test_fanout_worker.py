@@ -101,6 +101,33 @@ def test_a_fanout_keeps_no_result_in_redis(queue: str, tenant: Tenant, tmp_path:
     assert app.backend.client.exists(app.backend.get_key_for_task(sent.id)) == 0
 
 
+def test_a_prefork_worker_keeps_its_database_connection_between_tasks(
+    queue: str, tenant: Tenant, tmp_path: Path
+) -> None:
+    # Celery's Django fix-up would close a prefork child's connection pool after every task: each
+    # fan-out would then open a new PostgreSQL session (a new backend, planning every statement anew).
+    def sessions() -> int:
+        with psycopg.connect(processes.test_database_url(), autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            row = conn.execute(
+                "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+    author = employee(f"s{uuid.uuid4().hex[:6]}")
+    posts = [post(author, f"연결 {n}") for n in range(8)]
+    with celery_worker(queue, log=tmp_path / "worker.log", pool="prefork"):
+        post_published(posts[0].pk)
+        wait_for(lambda: Post.objects.get(pk=posts[0].pk).fanout_state == FanoutState.DONE, what="first")
+        before = sessions()
+        for p in posts[1:]:
+            post_published(p.pk)
+            wait_for(lambda: Post.objects.get(pk=p.pk).fanout_state == FanoutState.DONE, what="fan-out")  # noqa: B023
+    time.sleep(1.5)  # sessions are counted when a backend reports its statistics (at most once a second)
+    opened = sessions() - before - 1  # less this test's own connection for the count
+    assert opened <= 2, f"{opened} new sessions for 7 tasks"
+
+
 def test_a_worker_killed_mid_fanout_loses_no_follower(queue: str, tenant: Tenant, tmp_path: Path) -> None:
     """700 followers, chunks of 500. The test holds a lock that stops the worker right after its first
     chunk (saving the cursor), SIGKILLs it there, and a fresh worker started by the periodic sweep's

@@ -18,6 +18,11 @@ CELERY_RESULT_EXPIRES = 3600
 # tenant-schemas-celery reads the sender's Tenant row before every task (one statement each, and a
 # fan-out is one task per post); a worker trusts it for 5 s, as the web trusts a host's tenant.
 CELERY_TASK_TENANT_CACHE_SECONDS = 5
+# Celery's Django fix-up closes the database connection before and after every task, and in a prefork
+# child the whole psycopg pool with it: every task then opened a new pool (its threads) and a new
+# PostgreSQL connection, whose backend lost the prepared statements. A child now keeps its connection
+# for this many tasks; the pool's health check still replaces one that broke.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     **posts_schedule.BEAT_SCHEDULE,
