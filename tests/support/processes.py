@@ -61,7 +61,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def celery_worker(queue: str, *, log: Path, pool: str = "solo") -> Iterator[subprocess.Popen[bytes]]:
     """A real ``celery -A biztweet worker`` consuming only ``queue`` (``pool``: solo, or prefork with
-    one child, as production runs)."""
+    one child: production's pool, docker/start-worker.sh)."""
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
