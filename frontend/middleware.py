@@ -8,16 +8,11 @@ the browser's guess; and every HTML page forbids inline script, framing and fore
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from common.expiring import ExpiringCache
-from directory.models import CompanySettings
+from directory.services import SETTINGS_CACHE_SECONDS, company_basics
 
 SUPPORTED = {"ko", "en"}
 # Interfaces for programs rather than people (the Mastodon and BizTweet APIs, Twitter v1.1, SCIM).
@@ -59,39 +54,21 @@ def preferred_language(request: HttpRequest) -> str:
 
 
 # Every page for someone without a language of their own (and every signed-out page) needs the
-# company's: trusted for a few seconds per process, like the tenant's hosts (tenants.middleware), instead
-# of a statement on each request. A change shows at once in the process that saved it, within
-# ``LANGUAGE_CACHE_SECONDS`` in the others.
-LANGUAGE_CACHE_SECONDS = 5.0
-_company_languages: ExpiringCache[str, str] = ExpiringCache(LANGUAGE_CACHE_SECONDS)
+# company's: read from ``directory.services.company_basics``, which each process trusts for
+# ``LANGUAGE_CACHE_SECONDS`` (a change shows at once in the process that saved it).
+LANGUAGE_CACHE_SECONDS = SETTINGS_CACHE_SECONDS
 
 
 def company_language(request: HttpRequest) -> str:
     tenant = getattr(request, "tenant", None)
     if tenant is None or getattr(tenant, "schema_name", "public") == "public":
         return translation.get_language() or "ko"
-    return _company_languages.get(tenant.schema_name, lambda: _stored_language(tenant))
-
-
-def _stored_language(tenant: Any) -> str:
     # The company's setting (editable by its admins) wins over the locale it was onboarded with.
-    locale = CompanySettings.objects.filter(pk=1).values_list("locale", flat=True).first()
+    locale = company_basics().locale
     if locale in SUPPORTED:
-        return str(locale)
+        return locale
     fallback = getattr(tenant, "locale", "")
     return fallback if fallback in SUPPORTED else "ko"
-
-
-def forget_company_languages() -> None:
-    """Drop every cached company language (this process)."""
-    _company_languages.clear()
-
-
-@receiver(post_save, sender=CompanySettings)
-def _forget_company_languages(**_: Any) -> None:
-    forget_company_languages()
-    # Again once the change commits: a request in between may have cached the old value.
-    transaction.on_commit(forget_company_languages)
 
 
 class WebMiddleware:

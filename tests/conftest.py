@@ -89,14 +89,10 @@ def _public_schema_around_each_test() -> Iterator[None]:
     from tenants.middleware import forget_hosts
 
     forget_hosts()
-    # The same for the company language the web middleware caches per schema.
-    from frontend.middleware import forget_company_languages
+    # The same for the company's language and post length limit (directory.services.company_basics).
+    from directory.services import forget_company_basics
 
-    forget_company_languages()
-    # And the post length limit (directory.services).
-    from directory.services import forget_post_limits
-
-    forget_post_limits()
+    forget_company_basics()
 
 
 @pytest.fixture

@@ -50,34 +50,50 @@ def company_settings() -> CompanySettings:
     return found if found is not None else CompanySettings(id=1, company_name="")
 
 
-# Every post is checked against the company's length limit: trusted for a few seconds per process,
-# like the company's language (frontend.middleware), instead of a statement and its ORM compile on every
-# POST. A change shows at once in the process that saved it, within ``POST_LIMIT_CACHE_SECONDS`` in
-# the others.
-POST_LIMIT_CACHE_SECONDS = 5.0
-_post_limits: ExpiringCache[str, int] = ExpiringCache(POST_LIMIT_CACHE_SECONDS)
+@dataclass(frozen=True)
+class CompanyBasics:
+    """The settings something reads on every page or post: the company's language (the web's default)
+    and its post length limit."""
+
+    locale: str
+    post_max_chars: int
+
+
+# Trusted for a few seconds per process, like the tenant's hosts (tenants.middleware), instead of a
+# statement and its ORM compile on every page and every POST. A save clears it at once in the process
+# that saved it (``settings_saved``), and again after the commit; the others follow within
+# ``SETTINGS_CACHE_SECONDS``.
+SETTINGS_CACHE_SECONDS = 5.0
+_basics: ExpiringCache[str, CompanyBasics] = ExpiringCache(SETTINGS_CACHE_SECONDS)
+
+
+def company_basics() -> CompanyBasics:
+    """The connection's tenant's ``CompanyBasics``, as this process knows them."""
+
+    def load() -> CompanyBasics:
+        row = CompanySettings.objects.filter(id=1).values("locale", "post_max_chars").first()
+        if row is None:
+            return CompanyBasics(locale="", post_max_chars=int(CompanySettings(id=1).post_max_chars))
+        return CompanyBasics(locale=row["locale"] or "", post_max_chars=int(row["post_max_chars"]))
+
+    return _basics.get(current_schema(), load)
 
 
 def post_max_chars() -> int:
     """The most characters a post may have (text and content warning together), a company setting."""
-
-    def load() -> int:
-        stored = CompanySettings.objects.filter(id=1).values_list("post_max_chars", flat=True).first()
-        return int(stored) if stored is not None else int(CompanySettings(id=1).post_max_chars)
-
-    return _post_limits.get(current_schema(), load)
+    return company_basics().post_max_chars
 
 
-def forget_post_limits() -> None:
-    """Drop every cached post length limit (this process)."""
-    _post_limits.clear()
+def forget_company_basics() -> None:
+    """Drop every cached ``CompanyBasics`` (this process)."""
+    _basics.clear()
 
 
 def settings_saved(**_: object) -> None:
     """``post_save`` of ``CompanySettings`` (connected in ``DirectoryConfig.ready``)."""
-    forget_post_limits()
+    forget_company_basics()
     # Again once the change commits: a request in between may have cached the old value.
-    transaction.on_commit(forget_post_limits)
+    transaction.on_commit(forget_company_basics)
 
 
 def render_display_name(employee: Employee, *, template: str, rank_names: dict[int, str]) -> str:

@@ -194,10 +194,10 @@ def test_the_length_limit_is_the_company_setting_and_a_change_applies(org: Org, 
         post_create(author=org.kim, text="가" * 101)
     assert post_create(author=org.kim, text="가" * 100).text == "가" * 100
 
-    # Saved by another process (no signal here): this one follows within POST_LIMIT_CACHE_SECONDS.
+    # Saved by another process (no signal here): this one follows within SETTINGS_CACHE_SECONDS.
     CompanySettings.objects.filter(id=1).update(post_max_chars=1000)
     with pytest.raises(PostInvalid, match="character limit of 100"):
         post_create(author=org.kim, text="가" * 101)
-    later = expiring.time.monotonic() + directory.POST_LIMIT_CACHE_SECONDS + 0.1
+    later = expiring.time.monotonic() + directory.SETTINGS_CACHE_SECONDS + 0.1
     monkeypatch.setattr(expiring.time, "monotonic", lambda: later)
     assert len(post_create(author=org.kim, text="가" * 1000).text) == 1000
