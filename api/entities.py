@@ -80,14 +80,27 @@ def account_rows(ids: Iterable[int]) -> QuerySet[Employee]:
     )
 
 
+def _cached_original(p: Post) -> Post | None:
+    """A repost's original when the row already carries it (``select_related``), else None."""
+    return p.reblog_of if p.reblog_of_id is not None and Post.reblog_of.is_cached(p) else None  # type: ignore[attr-defined]
+
+
+def _author_slots(p: Post) -> list[tuple[Post, str]]:
+    """The posts a page row carries whose authors it can hold, each with the attribute of the row that
+    holds that author's rank name (timelines.selectors' annotations): the row's own, and a repost's
+    original's when the row carries it."""
+    original = _cached_original(p)
+    own = [(p, "author_rank_name")]
+    return own if original is None else [*own, (original, "reblog_author_rank_name")]
+
+
 def _preloaded_authors(posts: list[Post]) -> dict[int, Employee]:
     """Authors a selector already loaded with everything an Account needs (timelines.selectors'
     ``RELATED`` and rank-name annotations), so they cost no query here."""
     found: dict[int, Employee] = {}
     for p in posts:
-        original = p.reblog_of if p.reblog_of_id is not None and Post.reblog_of.is_cached(p) else None  # type: ignore[attr-defined]
-        for post, annotation in ((p, "author_rank_name"), (original, "reblog_author_rank_name")):
-            if post is None or not hasattr(p, annotation) or not Post.author.is_cached(post):  # type: ignore[attr-defined]
+        for post, annotation in _author_slots(p):
+            if not hasattr(p, annotation) or not Post.author.is_cached(post):  # type: ignore[attr-defined]
                 continue
             author = post.author
             if Employee.unit.is_cached(author) and Employee.stats.is_cached(author):  # type: ignore[attr-defined]
@@ -101,9 +114,8 @@ def _keep_loaded_authors(posts: list[Post], loaded: dict[int, Employee]) -> None
     rendering the same posts again reads nothing: a new post is rendered for its stream event and then
     for the writer's answer (one statement and its ORM compile fewer on every POST)."""
     for p in posts:
-        original = p.reblog_of if p.reblog_of_id is not None and Post.reblog_of.is_cached(p) else None  # type: ignore[attr-defined]
-        for post, annotation in ((p, "author_rank_name"), (original, "reblog_author_rank_name")):
-            if post is not None and (author := loaded.get(post.author_id)) is not None:
+        for post, annotation in _author_slots(p):
+            if (author := loaded.get(post.author_id)) is not None:
                 Post.author.field.set_cached_value(post, author)  # type: ignore[attr-defined]
                 setattr(p, annotation, author.rank_name)  # type: ignore[attr-defined]
 
@@ -251,12 +263,7 @@ class Entities:
         originals_needed = [p.reblog_of_id for p in posts if p.reblog_of_id is not None]
         originals: dict[int, Post] = {}
         if originals_needed:
-            loaded = {
-                p.reblog_of_id: p.reblog_of
-                for p in posts
-                if p.reblog_of_id is not None and Post.reblog_of.is_cached(p)
-            }  # type: ignore[attr-defined]
-            originals.update({k: v for k, v in loaded.items() if v is not None})
+            originals.update({o.pk: o for p in posts if (o := _cached_original(p)) is not None})
             rest = [i for i in originals_needed if i not in originals]
             if rest:
                 originals.update({p.pk: p for p in Post.objects.filter(pk__in=rest)})
