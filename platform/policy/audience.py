@@ -57,12 +57,10 @@ def audience_for(post: Post) -> PostAudience:
 def _mentioned_ids(post: Post) -> frozenset[int]:
     # A post its writer has just created carries the mentions it wrote
     # (``posts.selectors.attach_new_post_details``): the rows need not be read back.
+    from posts.selectors import carries_own_details
+
     written = getattr(post, "mention_list", None)
-    if (
-        getattr(post, "details_of_original", False)
-        and post.reblog_of_id is None
-        and isinstance(written, list)
-    ):
+    if carries_own_details(post) and isinstance(written, list):
         return frozenset(int(m["id"]) for m in written)
     return frozenset(post.mentions.values_list("employee_id", flat=True))
 

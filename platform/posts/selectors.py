@@ -267,6 +267,13 @@ def attach_new_post_details(
     post.details_of_original = True  # type: ignore[attr-defined]
 
 
+def carries_own_details(post: Post) -> bool:
+    """Whether ``post`` carries ``DETAIL_FIELDS`` about itself (set by ``attach_new_post_details``, or
+    read with ``status_details_sql``), not about a repost's original: its mentions, tags and media are
+    then known without reading their rows."""
+    return bool(getattr(post, "details_of_original", False)) and post.reblog_of_id is None
+
+
 def status_stats_annotations(viewer: policy.Viewer) -> dict[str, RawSQL]:
     """``STATS_FIELDS`` of ``status_details_sql`` as annotations (for ``status_stats``)."""
     details = status_details_sql(viewer)

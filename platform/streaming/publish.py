@@ -48,9 +48,10 @@ def _send(message: dict[str, Any], *, schema: str | None = None) -> None:
 def _post_facts(post: Any) -> dict[str, Any]:
     """Routing facts about a post (for a repost: about the repost, with the original's audience inside)."""
     from posts.models import Audience, MediaAttachment, PostHashtag
+    from posts.selectors import carries_own_details
 
     original = post.reblog_of if post.reblog_of_id else None
-    if getattr(post, "details_of_original", False) and original is None:
+    if carries_own_details(post):
         # Set by its writer (``posts.selectors.attach_new_post_details``): the rows need not be read.
         tags = [t["name"] for t in post.tag_list]
         has_media = bool(post.has_media)
