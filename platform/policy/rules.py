@@ -2,7 +2,8 @@
 
 The data lives in the tenant schema (directory.models: CompanySettings, Barrier, BarrierSegment,
 ContactRule) and is written only through ``directory.services.tenant_policy_update``, which calls
-``invalidate()``; reads cost one cache (Redis) round trip, never a SQL query. Segment membership is
+``invalidate()``; reads cost one cache (Redis) round trip, never a SQL query (the home timeline's read
+shares its feed's round trip: ``rules_entry_key`` and ``rules_from_entry``). Segment membership is
 not cached: an employee is in a segment when one of the segment's units is their unit or above it,
 which is read from the employee's unit path at evaluation time, so moving people or units takes
 effect on the next request.
@@ -90,6 +91,23 @@ def tenant_rules() -> TenantRules:
     if rules is None:
         rules = _load()
         cache.set(CACHE_KEY, rules, CACHE_SECONDS)
+    return rules
+
+
+def rules_entry_key() -> str:
+    """The rules' cache entry as Redis names it (the cache's key function adds the schema and version):
+    for a reader that fetches it in a round trip it makes anyway, then passes it to ``rules_from_entry``."""
+    return str(cache.make_key(CACHE_KEY))
+
+
+def rules_from_entry(raw: bytes | None) -> TenantRules:
+    """``tenant_rules()`` from the entry's bytes as read from Redis under ``rules_entry_key()``: the same
+    rules, as fresh as the read; a missing entry is loaded and cached as ``tenant_rules`` does."""
+    if raw is None:
+        return tenant_rules()
+    rules = cache.client.decode(raw)  # type: ignore[attr-defined]
+    if not isinstance(rules, TenantRules):
+        return tenant_rules()
     return rules
 
 

@@ -52,6 +52,16 @@ class Viewer:
     def rules(self) -> TenantRules:
         return tenant_rules()
 
+    @property
+    def knows_rules(self) -> bool:
+        """Whether the tenant's rules were read for this viewer already."""
+        return "rules" in self.__dict__
+
+    def know_rules(self, rules: TenantRules) -> None:
+        """Use ``rules``, read by the caller from the cache in a round trip of its own (the home
+        timeline's feed read), instead of asking the cache again. No-op once the rules were read."""
+        self.__dict__.setdefault("rules", rules)
+
     @cached_property
     def barred_unit_sets(self) -> list[frozenset[int]]:
         """Segments across a barrier from the viewer (none for compliance: barriers never bind them)."""

@@ -131,6 +131,8 @@ class FeedPage:
     size: int  # posts the feed holds, as ``size`` counts them
     # The very-followed authors (``big_authors_key``) when asked for and fresh, else None (recompute).
     big_authors: set[int] | None = None
+    # The values of the ``also_get`` keys, as Redis stored them (None where missing).
+    also: tuple[bytes | None, ...] = ()
 
 
 def read_page(
@@ -141,9 +143,10 @@ def read_page(
     min_id: int | None,
     count: int,
     big_authors: bool = False,
+    also_get: Sequence[str] = (),
 ) -> FeedPage:
-    """``read`` and ``size``, and with ``big_authors`` the very-followed authors too, in one round trip:
-    what a home page reads from Redis."""
+    """``read`` and ``size``, and with ``big_authors`` the very-followed authors too, and the values of
+    the ``also_get`` keys, in one round trip: what a home page reads from Redis."""
     key = home_key(employee_id)
     low = max(min_id or 0, since_id or 0)
     lo_score = str(low) if low else "(0"
@@ -160,13 +163,16 @@ def read_page(
     if big_authors:
         pipe.exists(big_authors_fresh_key())
         pipe.smembers(big_authors_key())
-    exists, raw, _, members, sentinel, *big = pipe.execute()
+    for other in also_get:
+        pipe.get(other)
+    exists, raw, _, members, sentinel, *rest = pipe.execute()
+    big, also = rest[: len(rest) - len(also_get)], tuple(rest[len(rest) - len(also_get) :])
     fresh_big = {int(m) for m in big[1]} if big and big[0] else None
     if not exists:
-        return FeedPage(None, 0, fresh_big)
+        return FeedPage(None, 0, fresh_big, also)
     ids = [int(m) for m in raw]
     ids = [pk for pk in ids if pk > low and pk != 0 and (max_id is None or pk < max_id)][:count]
-    return FeedPage(ids, _held(members, sentinel), fresh_big)
+    return FeedPage(ids, _held(members, sentinel), fresh_big, also)
 
 
 def size(employee_id: int) -> int:

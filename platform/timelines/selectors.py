@@ -143,17 +143,37 @@ def _candidates_sql(
 
 
 def _feed_candidates(
-    me: int, *, bound: int | None, page: Page, count: int, big_authors: bool = False
+    me: int,
+    *,
+    bound: int | None,
+    page: Page,
+    count: int,
+    big_authors: bool = False,
+    viewer: Viewer | None = None,
 ) -> tuple[list[int], bool, set[int] | None]:
     """Up to ``count`` ids from the viewer's Redis feed past ``bound`` (older for newest-first pages,
     newer with ``min_id``), and whether the feed may hold more; rebuilt from PostgreSQL when missing.
-    With ``big_authors``, also the very-followed authors as ``feeds.read_page`` found them."""
+    With ``big_authors``, also the very-followed authors as ``feeds.read_page`` found them; with a
+    ``viewer`` whose rules are not read yet, the tenant's rules come in the same round trip (as fresh
+    as ``tenant_rules()``: the cache entry is read now) and are given to the viewer."""
+    from policy.rules import rules_entry_key, rules_from_entry
+
     ascending = page.ascending
     max_id = page.max_id if ascending or bound is None else bound
     min_id = (bound if bound is not None else page.min_id) if ascending else None
+    want_rules = viewer is not None and not viewer.knows_rules
     read = feeds.read_page(
-        me, max_id=max_id, since_id=page.since_id, min_id=min_id, count=count, big_authors=big_authors
+        me,
+        max_id=max_id,
+        since_id=page.since_id,
+        min_id=min_id,
+        count=count,
+        big_authors=big_authors,
+        also_get=(rules_entry_key(),) if want_rules else (),
     )
+    if want_rules:
+        assert viewer is not None
+        viewer.know_rules(rules_from_entry(read.also[0]))
     ids = read.ids
     more = ids is not None and len(ids) >= count
     if ids is None:
@@ -324,9 +344,10 @@ def home_timeline(viewer: Viewer, page: Page) -> list[Post]:
     seen_originals: set[int] = set()
     bound: int | None = None
     for _ in range(ROUNDS):
-        # The first round's feed read brings the very-followed authors along: one Redis round trip.
+        # The first round's feed read brings the very-followed authors and the tenant's rules along:
+        # one Redis round trip, where each was one of its own.
         feed_ids, more, big_read = _feed_candidates(
-            me, bound=bound, page=page, count=count, big_authors=big is None
+            me, bound=bound, page=page, count=count, big_authors=big is None, viewer=viewer
         )
         if big is None:
             # None from the read: the set is stale or gone, so it is read or recomputed on its own.

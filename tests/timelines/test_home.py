@@ -219,22 +219,26 @@ def test_home_timeline_query_count_is_constant(people, assert_max_queries, setti
 
 
 def _redis_round_trips(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every command or pipeline sent on the feeds' Redis client takes a connection from its pool."""
-    pool = feeds.client().connection_pool
-    real = pool.get_connection
+    """Every command or pipeline sent to Redis, on the feeds' client or the cache's (where the tenant's
+    rules live), takes a connection from its client's pool."""
+    from django.core.cache import cache
+
     trips: list[str] = []
+    pools = {"feeds": feeds.client().connection_pool, "cache": cache.client.get_client().connection_pool}  # type: ignore[attr-defined]
+    for name, pool in pools.items():
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        trips.append(str(args[:1]))
-        return real(*args, **kwargs)
+        def counting(*args, _real=pool.get_connection, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            trips.append(_name)
+            return _real(*args, **kwargs)
 
-    monkeypatch.setattr(pool, "get_connection", counting)
+        monkeypatch.setattr(pool, "get_connection", counting)
     return trips
 
 
 @pytest.mark.parametrize("posts", [3, 60], ids=["short feed", "long feed"])
 def test_a_home_page_asks_redis_once(people, monkeypatch, posts) -> None:  # type: ignore[no-untyped-def]
-    """The feed's page, its size and the very-followed authors come in one round trip."""
+    """The feed's page, its size, the very-followed authors and the tenant's rules come in one round
+    trip."""
     alice, bob, _ = people
     for i in range(posts):
         post(alice, f"p{i}")
@@ -246,6 +250,36 @@ def test_a_home_page_asks_redis_once(people, monkeypatch, posts) -> None:  # typ
     assert len(trips) == 1, trips
     trips.clear()
     assert home(bob, limit=20, max_id=first[-1]) == home(bob, limit=40)[20:40]
+
+
+def test_rules_read_with_the_feed_apply_on_the_next_home_read(people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The rules that come with the feed's round trip are the cache's current entry: a barrier set
+    between two reads applies to the second, and one lifted applies as soon."""
+    from billing import entitlements
+    from directory.services import PolicyInput, tenant_policy_update
+
+    monkeypatch.setattr(entitlements, "tenant_has", lambda feature, tenant=None: True)
+    alice, bob, _ = people
+    sales, lab = unit_create(name="영업", parent=root_unit()), unit_create(name="연구소", parent=root_unit())
+    for who, unit in ((alice, sales), (bob, lab)):
+        who.unit = unit
+        who.save(update_fields=["unit"])
+    big_author_ids()
+    feed_rebuild(bob.pk)
+    p = publish(post(alice, "영업팀 소식"))
+    trips = _redis_round_trips(monkeypatch)
+    assert home(bob) == [p.pk]
+    assert trips == ["feeds"]
+
+    tenant_policy_update(data=PolicyInput(barriers=(((sales.pk,), (lab.pk,)),)))
+    assert home(bob) == []
+    # The entry was dropped by the update: the first read loads and caches it, the next reads it.
+    trips.clear()
+    assert home(bob) == []
+    assert trips == ["feeds"]
+
+    tenant_policy_update(data=PolicyInput())
+    assert home(bob) == [p.pk]
 
 
 def test_a_post_deleted_while_its_fan_out_is_under_way_takes_its_progress_row_with_it(people) -> None:  # type: ignore[no-untyped-def]
