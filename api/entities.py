@@ -204,7 +204,7 @@ class Entities:
         self.request = request
         self.viewer = viewer
         self.base = f"{request.scheme}://{request.get_host()}"
-        self.schema = connection.schema_name
+        self.schema = connection.schema_name  # type: ignore[attr-defined]
         self._accounts: dict[int, dict[str, Any]] = {}
 
     # -- accounts ---------------------------------------------------------------------------------
@@ -418,7 +418,7 @@ class Entities:
         without its account, media and poll, and with the counts and the viewer's flags at zero and
         false (``statuses`` sets those). ``lists``: the post's mentions and tags as
         ``status_details_sql`` reads them."""
-        mention_list, tag_list = lists if lists is not None else ((), ())
+        mention_list, tag_list = lists if lists is not None else (None, None)
         inputs = (
             username, is_reblog, p.created_at, p.edited_at, p.text, p.content_html, p.spoiler_text,
             p.sensitive, p.language, p.audience, p.unlisted, p.unit_id, p.min_rank, p.in_reply_to_id,
