@@ -96,7 +96,9 @@ def tenant_rules() -> TenantRules:
 
 def rules_entry_key() -> str:
     """The rules' cache entry as Redis names it (the cache's key function adds the schema and version):
-    for a reader that fetches it in a round trip it makes anyway, then passes it to ``rules_from_entry``."""
+    for a reader that fetches it in a round trip it makes anyway, then passes it to ``rules_from_entry``.
+    The cache and the feeds share one Redis (both ``REDIS_URL``); were they ever split, the entry would
+    just not be found there and ``rules_from_entry`` would read the rules as ``tenant_rules`` does."""
     return str(cache.make_key(CACHE_KEY))
 
 
