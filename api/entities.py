@@ -66,9 +66,11 @@ class RenderMemo:
 
 
 # Sized for a company's recent posts and the people who wrote them: on the bench tenant, 3,000 people's
-# home pages held 2,637 posts by 1,317 authors. ~2 KB an entry.
-STATUS_MEMO = RenderMemo(20_000)
-ACCOUNT_MEMO = RenderMemo(10_000)
+# first home pages held 2,637 posts by 1,317 authors, and 27,773 pages (everyone's first four) 12,757
+# posts by 2,756. Measured at ~3.5 KB a status and ~3.2 KB an account with what they keep alive, so full
+# they hold ~65 MiB of a web process (bench/RESULTS.md, "Timelines", seventh session).
+STATUS_MEMO = RenderMemo(12_000)
+ACCOUNT_MEMO = RenderMemo(8_000)
 
 
 def iso(value: datetime | None) -> str | None:
