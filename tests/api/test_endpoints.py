@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver, resolve, reverse
 from PIL import Image
 
 from notifications.services import deliver_favourite, deliver_follow, deliver_post_created
@@ -41,6 +42,45 @@ def test_unknown_api_path_is_a_json_404(acme, acme_client) -> None:
     response = acme_client.get("/api/v1/nothing/here")
     assert response.status_code == 404
     assert response.json() == {"error": "Record not found"}
+
+
+def _mastodon_routes(patterns: list, names: list[str]) -> list[str]:  # type: ignore[type-arg]
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            _mastodon_routes(entry.url_patterns, names)
+        else:
+            names.append(entry.name)
+    return names
+
+
+def test_every_mastodon_route_resolves_to_itself_with_and_without_slash() -> None:
+    """Grouping the routes by prefix (api/urls.py) shadows none of them, and each keeps both forms."""
+    from api.urls import urlpatterns
+
+    names = _mastodon_routes(urlpatterns, [])
+    assert len(names) == len(set(names)) > 60
+    for name in names:
+        kwargs = {key: "1" for key in _route_kwargs(name)}
+        path = reverse(f"api:{name}", kwargs=kwargs)
+        for form in (path.rstrip("/"), path.rstrip("/") + "/"):
+            match = resolve(form)
+            assert (match.namespace, match.url_name) == ("api", name), form
+
+
+def _route_kwargs(name: str) -> list[str]:
+    resolver = get_resolver("biztweet.urls_tenant").namespace_dict["api"][1]
+    possibilities = resolver.reverse_dict.getlist(name)[0][0]
+    _, params = possibilities[0]
+    return list(params)
+
+
+def test_routes_of_other_modules_under_api_still_answer(acme, acme_client) -> None:
+    # Listed after the Mastodon routes and before the JSON 404: reached, and answered by their own views.
+    assert acme_client.get("/api/bt/v1/admin/billing").status_code == 401
+    assert acme_client.post("/api/v1/reports", {}).status_code == 401
+    for path in ("/api/v1/timelines/nothing", "/api/v1/statuses/abc", "/api/v2/nothing"):
+        response = acme_client.get(path)
+        assert (response.status_code, response.json()) == (404, {"error": "Record not found"}), path
 
 
 def test_account_entity_carries_the_biztweet_extension(acme, api_as, people: People) -> None:
