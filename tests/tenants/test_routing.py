@@ -139,3 +139,38 @@ def test_posts_link_to_the_primary_domain_read_once_and_a_new_one_shows_at_once(
     Domain.objects.create(tenant=acme, domain="talk.acme.localhost", is_primary=True)
     moved = post_create(author=kim, text="#점심 이사")
     assert "http://talk.acme.localhost:8000/tags/" in moved.content_html
+
+
+def test_a_host_read_afresh_costs_one_statement_and_no_switch_to_the_public_schema(
+    acme_client: Client, globex_client: Client
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.middleware import forget_hosts
+
+    def statements(client: Client) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/instance").status_code == 200
+        return [q["sql"] for q in queries.captured_queries]
+
+    statements(acme_client)
+    warm = statements(acme_client)
+    forget_hosts()
+    cold = statements(acme_client)
+    # The host's row, by schema-qualified names: it runs under the previous request's search_path.
+    assert len(cold) == len(warm) + 1, cold
+    assert [sql for sql in cold if sql not in warm] == [s for s in cold if '"tenants_domain"' in s]
+    assert not any("SET search_path" in sql and "public" in sql.split(",")[0] for sql in cold), cold
+    # From one company's host to another's, each afresh: each reads its own company.
+    for client, name in ((globex_client, "Globex"), (acme_client, "에이크미"), (globex_client, "Globex")):
+        forget_hosts()
+        assert client.get("/api/v1/instance").json()["title"].startswith(name)
+
+
+def test_an_unknown_host_after_a_company_request_leaves_the_connection_on_the_public_schema(
+    acme_client: Client,
+) -> None:
+    assert acme_client.get("/api/v1/instance").status_code == 200
+    assert connection.schema_name == Tenant.objects.get(slug="acme").schema_name
+    assert Client(HTTP_HOST="initech.localhost").get("/api/v1/instance").status_code == 404
+    assert connection.schema_name == "public"
