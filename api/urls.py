@@ -137,9 +137,8 @@ _v2 = [
     route("instance", _view(instance.InstanceV2), "instance"),
 ]
 
-# Included first of the tenant's routes (biztweet/urls_tenant.py): no other module's route starts with
-# these prefixes, so an /api/v1/ path that no route here matches goes on to the modules after it
-# (/api/v1/reports) and then to ``fallback``.
+# Included first of the tenant's routes (biztweet/urls_tenant.py). A path that none of these routes
+# matches (/api/v1/reports, /api/bt/…) goes on to the modules after it, and then to ``fallback``.
 urlpatterns = [
     path("api/v1/", include(_v1)),
     path("api/v2/", include(_v2)),
