@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from api import avatars
@@ -100,7 +100,7 @@ _notifications = [
         f"{_id('notification_id')}/dismiss", _view(notifications.NotificationDismiss), "notification-dismiss"
     ),
 ]
-_v1 = [
+_v1: list[URLPattern | URLResolver] = [
     # timelines and statuses first: most requests are theirs
     path("timelines/", include(_timelines)),
     route("statuses", _view(statuses.StatusCreate), "statuses"),

@@ -15,6 +15,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
 from common.expiring import ExpiringCache
+from common.tenancy import current_schema
 from tenants.models import Domain, Tenant
 
 # How long a process trusts what it read about a host. Every request used to pay for it (SET search_path
@@ -35,7 +36,7 @@ def _read_host(hostname: str) -> dict[str, Any]:
     """The tenant row behind ``hostname``, read by its schema-qualified table names under whatever
     search_path the connection has: switching to the public schema for it, and back to the tenant's
     for the request, cost two more statements (``TenantHostMiddleware.process_request``)."""
-    if not connection.schema_name:  # a new connection has no path yet; a cursor needs one
+    if not current_schema():  # a new connection has no path yet; a cursor needs one
         connection.set_schema_to_public()
     public = connection.ops.quote_name(get_public_schema_name())
     domains, tenants = (connection.ops.quote_name(m._meta.db_table) for m in (Domain, Tenant))
