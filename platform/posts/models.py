@@ -83,6 +83,10 @@ class Post(models.Model):
                 condition=models.Q(audience="company", unlisted=False, reblog_of__isnull=True),
             ),
             models.Index(fields=["thread_id", "id"], name="post_thread"),
+            # Conversations start from the viewer's own direct posts among all they wrote.
+            models.Index(
+                fields=["author", "id"], name="post_direct_by_author", condition=models.Q(audience="direct")
+            ),
             models.Index(fields=["in_reply_to", "id"], name="post_replies"),
             models.Index(fields=["reblog_of", "id"], name="post_reblogs"),
             models.Index(

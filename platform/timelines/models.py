@@ -45,3 +45,24 @@ class FanoutProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post_id} at follower {self.cursor}"
+
+
+class ConversationState(models.Model):
+    """One employee's place in one direct conversation (Mastodon's AccountConversation, minus what is
+    read from the posts themselves): how far they have read, and up to which post they removed it from
+    their list. A conversation is a thread of direct posts (``Post.thread_id``); a newer post than
+    ``removed_up_to`` brings it back, as in Mastodon."""
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread_id = models.BigIntegerField()
+    read_up_to = models.BigIntegerField(default=0)
+    removed_up_to = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "thread_id"], name="one_conversation_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} in {self.thread_id}: read {self.read_up_to}"

@@ -1,4 +1,5 @@
-"""Writes to timelines: fan-out of new posts into home feeds, feed maintenance, read markers.
+"""Writes to timelines: fan-out of new posts into home feeds, feed maintenance, read markers and
+conversation marks.
 
 ``post_published`` / ``post_deleted`` are called by ``posts.services`` after commit; they only
 enqueue tasks, so a post's HTTP request never waits on its followers' feeds.
@@ -6,8 +7,10 @@ enqueue tasks, so a post's HTTP request never waits on its followers' feeds.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,11 +20,14 @@ from django.utils import timezone
 from common import snowflake
 from common.oncommit import enqueue
 from directory.models import Employee
-from policy import dangerously_all_posts
+from policy import Viewer, dangerously_all_posts
 from posts.models import FanoutState
 from social.models import Follow
 from timelines import feeds
-from timelines.models import FanoutProgress, Marker, MarkerTimeline
+from timelines.models import ConversationState, FanoutProgress, Marker, MarkerTimeline
+
+if TYPE_CHECKING:
+    from timelines.selectors import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -258,3 +264,35 @@ def marker_set(*, employee: Employee, timeline: str, last_read_id: int | str) ->
         marker.version += 1
         marker.save(update_fields=["last_read_id", "version", "updated_at"])
     return marker
+
+
+def conversation_mark_read(*, viewer: Viewer, thread_id: int | str) -> Conversation:
+    """Mark one of the viewer's conversations read up to its last status (404 when it is not theirs);
+    returns it as now read."""
+    from timelines.selectors import conversation_get
+
+    conversation = conversation_get(viewer, thread_id)
+    _conversation_marks(viewer, conversation.thread_id, read_up_to=conversation.paging_id)
+    return dataclasses.replace(conversation, unread=False)
+
+
+def conversation_remove(*, viewer: Viewer, thread_id: int | str) -> None:
+    """Take a conversation off the viewer's list (and mark it read) until a newer post arrives in it.
+    The posts stay: the others in it keep theirs, and the viewer can still open the thread."""
+    from timelines.selectors import conversation_get
+
+    conversation = conversation_get(viewer, thread_id)
+    last = conversation.paging_id
+    _conversation_marks(viewer, conversation.thread_id, read_up_to=last, removed_up_to=last)
+
+
+@transaction.atomic
+def _conversation_marks(viewer: Viewer, thread_id: int, *, read_up_to: int, removed_up_to: int = 0) -> None:
+    # Marks only move forward: a request that saw an older last status cannot undo a newer mark.
+    assert viewer.id is not None  # conversation_get found a conversation of theirs
+    state, _ = ConversationState.objects.select_for_update().get_or_create(
+        employee_id=viewer.id, thread_id=thread_id
+    )
+    state.read_up_to = max(state.read_up_to, read_up_to)
+    state.removed_up_to = max(state.removed_up_to, removed_up_to)
+    state.save(update_fields=["read_up_to", "removed_up_to", "updated_at"])
