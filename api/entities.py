@@ -232,6 +232,22 @@ class Entities:
     def account(self, employee: Employee) -> dict[str, Any]:
         return self.accounts([employee])[0]
 
+    def conversations(self, items: list[Any]) -> list[dict[str, Any]]:
+        """Mastodon Conversations from ``timelines.selectors.Conversation``: the last statuses rendered
+        together, and everyone in the page's conversations read in one statement."""
+        statuses = self.statuses([c.last_status for c in items])
+        if missing := {pk for c in items for pk in c.participant_ids} - self._accounts.keys():
+            self._load_accounts(list(account_rows(missing)))
+        return [
+            {
+                "id": str(c.thread_id),
+                "unread": c.unread,
+                "accounts": [self._accounts[pk] for pk in c.participant_ids if pk in self._accounts],
+                "last_status": status,
+            }
+            for c, status in zip(items, statuses, strict=True)
+        ]
+
     def _load_accounts(self, employees: list[Employee]) -> None:
         """``employees`` come from ``account_rows``: unit, stored counts and rank name already loaded."""
         for e in employees:

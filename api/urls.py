@@ -15,6 +15,7 @@ from api.mastodon import (
     accounts,
     apps,
     bookmarks,
+    conversations,
     favourites,
     instance,
     lists,
@@ -111,6 +112,11 @@ _v1: list[URLPattern | URLResolver] = [
     route("apps", _view(apps.AppCreate), "apps"),
     route("apps/verify_credentials", _view(apps.AppVerifyCredentials), "apps-verify"),
     route("bookmarks", _view(bookmarks.Bookmarks), "bookmarks"),
+    route("conversations", _view(conversations.Conversations), "conversations"),
+    route(f"conversations/{_id('thread_id')}", _view(conversations.ConversationDetail), "conversation"),
+    route(
+        f"conversations/{_id('thread_id')}/read", _view(conversations.ConversationRead), "conversation-read"
+    ),
     route("favourites", _view(favourites.Favourites), "favourites"),
     route("mutes", _view(accounts.Mutes), "mutes"),
     route("blocks", _view(accounts.Blocks), "blocks"),

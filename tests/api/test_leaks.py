@@ -113,13 +113,21 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
         api.post(f"/api/v1/statuses/{c.post_id}/bookmark").status_code == 200
         and c.post_id in _ids(api.get("/api/v1/bookmarks"))
     ),
+    "conversations": lambda api, s, c: (
+        c.post_id
+        in [conversation["last_status"]["id"] for conversation in api.get("/api/v1/conversations").json()]
+    ),
     "favourite": lambda api, s, c: (
         api.post(f"/api/v1/statuses/{c.post_id}/favourite").status_code == 200
         and c.post_id in _ids(api.get("/api/v1/favourites"))
     ),
 }
 # The hashtag timeline is a public page: direct posts stay off it even for those who may see them.
-NOT_ON_PATH = {("direct", "hashtag")}
+# Conversations hold direct posts only.
+NOT_ON_PATH = {
+    ("direct", "hashtag"),
+    *((kind, "conversations") for kind in ("unit", "followers", "min_rank")),
+}
 
 
 @pytest.mark.parametrize("path", list(PATHS))

@@ -142,6 +142,14 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
     assert "favourite" in kinds
     assert eventually(lambda: [n for n in other.notifications() if n["type"] == "mention"])
 
+    # A direct message waits in minho's conversations ("Direct messages") until he reads it.
+    secret = me.status_post(f"@{minho.username} 회의 전에 잠깐 얘기해요", visibility="direct")
+    [conversation] = other.conversations()
+    assert conversation["last_status"]["id"] == secret["id"] and conversation["unread"] is True
+    assert [str(a["id"]) for a in conversation["accounts"]] == [str(jiwoo.pk)]
+    assert other.conversations_read(conversation["id"])["unread"] is False
+    assert [c["unread"] for c in other.conversations()] == [False]
+
     # Paging back with max_id through the Link header.
     for i in range(4):
         me.status_post(f"페이지 {i}")
