@@ -84,6 +84,8 @@ _statuses = [
     route(f"{_id('status_id')}/unreblog", _view(statuses.Unreblog), "status-unreblog"),
     route(f"{_id('status_id')}/bookmark", _view(statuses.Bookmark), "status-bookmark"),
     route(f"{_id('status_id')}/unbookmark", _view(statuses.Unbookmark), "status-unbookmark"),
+    route(f"{_id('status_id')}/pin", _view(statuses.Pin), "status-pin"),
+    route(f"{_id('status_id')}/unpin", _view(statuses.Unpin), "status-unpin"),
     route(f"{_id('status_id')}/history", _view(statuses.History), "status-history"),
     route(f"{_id('status_id')}/source", _view(statuses.Source), "status-source"),
 ]

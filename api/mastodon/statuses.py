@@ -234,6 +234,28 @@ class Unbookmark(_Reaction):
         return target
 
 
+class Pin(_Reaction):
+    """Pin one's own post to one's profile (``pinned=true`` on the account's statuses lists them)."""
+
+    scopes = {"POST": "write:accounts"}
+
+    def act(self, post: Any) -> Any:
+        from posts.services import pin_add
+
+        pin_add(post=post, employee=self.employee)
+        return post
+
+
+class Unpin(_Reaction):
+    scopes = {"POST": "write:accounts"}
+
+    def act(self, post: Any) -> Any:
+        from posts.services import pin_remove
+
+        pin_remove(post=post, employee=self.employee)
+        return post
+
+
 class FavouritedBy(MastodonView):
     scopes = {"GET": "read:accounts"}
 

@@ -253,6 +253,21 @@ class Bookmark(models.Model):
         return f"{self.employee_id} 🔖 {self.post_id}"
 
 
+class Pin(models.Model):
+    """A post its author keeps at the top of their profile (Mastodon's StatusPin); at most
+    ``posts.services.PIN_LIMIT`` each."""
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employee", "post"], name="unique_pin")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} 📌 {self.post_id}"
+
+
 class PostEdit(models.Model):
     """One version of an edited post (Mastodon's StatusEdit). The first edit also stores the original,
     so the history lists every version, oldest first, the last one equal to the post as it is now."""

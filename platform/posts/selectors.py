@@ -171,9 +171,18 @@ class PostStats:
     favourited: bool
     reblogged: bool
     bookmarked: bool
+    pinned: bool = False
 
 
-STATS_FIELDS = ("n_replies", "n_reblogs", "n_favourites", "is_favourited", "is_reblogged", "is_bookmarked")
+STATS_FIELDS = (
+    "n_replies",
+    "n_reblogs",
+    "n_favourites",
+    "is_favourited",
+    "is_reblogged",
+    "is_bookmarked",
+    "is_pinned",
+)
 
 
 # The SQL below holds identifiers of our own code only (``target`` is checked against this); every value
@@ -224,6 +233,13 @@ def status_details_sql(
         "is_bookmarked": (
             f"EXISTS (SELECT 1 FROM posts_bookmark st_k WHERE st_k.post_id = {target}"
             " AND st_k.employee_id = %s)",
+            [me],
+        ),
+        # One pins only one's own posts, five at most: the viewer's pins are read once for the
+        # statement (an InitPlan), not probed per row.
+        "is_pinned": (
+            f"{target} = ANY(ARRAY(SELECT st_pin.post_id FROM posts_pin st_pin"
+            " WHERE st_pin.employee_id = %s))",
             [me],
         ),
         "mention_list": (

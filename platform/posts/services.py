@@ -40,6 +40,7 @@ from posts.models import (
     IdempotencyKey,
     MediaAttachment,
     Mention,
+    Pin,
     Poll,
     PollOption,
     PollVote,
@@ -692,6 +693,35 @@ def bookmark_add(*, post: Post, employee: Employee) -> None:
 def bookmark_remove(*, post: Post, employee: Employee) -> None:
     original = post.reblog_of if post.reblog_of_id else post
     Bookmark.objects.filter(employee=employee, post=original).delete()
+
+
+# --- pins ------------------------------------------------------------------------------------------
+
+# Mastodon's limit, which its apps assume.
+PIN_LIMIT = 5
+
+
+@transaction.atomic
+def pin_add(*, post: Post, employee: Employee) -> None:
+    """Pin one's own post to one's profile, as Mastodon allows: one's own, not a repost, not a direct
+    message, ``PIN_LIMIT`` at most. Pinning a pinned post again changes nothing."""
+    if post.reblog_of_id is not None:
+        raise PostInvalid("Validation failed: Reposts cannot be pinned")
+    if post.author_id != employee.pk:
+        raise PostInvalid("Validation failed: Someone else's post cannot be pinned")
+    if post.audience == Audience.DIRECT:
+        raise PostInvalid("Validation failed: Direct messages cannot be pinned")
+    # One employee's pins one at a time, so that two requests cannot both take the fifth place.
+    Employee.objects.select_for_update().filter(pk=employee.pk).first()
+    if Pin.objects.filter(employee=employee, post=post).exists():
+        return
+    if Pin.objects.filter(employee=employee).count() >= PIN_LIMIT:
+        raise PostInvalid(f"Validation failed: You have already pinned the maximum of {PIN_LIMIT} posts")
+    Pin.objects.create(employee=employee, post=post)
+
+
+def pin_remove(*, post: Post, employee: Employee) -> None:
+    Pin.objects.filter(employee=employee, post=post).delete()
 
 
 # --- polls ------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from common.compiled import CompiledQuery, slots
 from common.paging import Page
 from directory.models import Employee, OrgUnit, Rank
 from policy import Viewer, dangerously_all_posts, visible_posts, visible_sql
-from posts.models import Audience, MediaAttachment, Post, PostHashtag
+from posts.models import Audience, MediaAttachment, Pin, Post, PostHashtag
 from social.filters import post_silenced_q, post_silenced_sql
 from social.models import Follow, List, ListMember, RepliesPolicy
 from timelines import feeds
@@ -468,12 +468,13 @@ def account_timeline(
     tagged: str | None = None,
 ) -> list[Post]:
     """A profile's posts the viewer may see. Muting someone does not hide their profile (as Mastodon);
-    a block in either direction shows it empty. Pinned posts do not exist yet: ``pinned`` gives []."""
+    a block in either direction shows it empty. ``pinned``: only the posts the account pinned (by post
+    id, as Mastodon pages them), still only those the viewer may see."""
     try:
         account = Employee.objects.get(pk=int(account_id))
     except (TypeError, ValueError, Employee.DoesNotExist):
         raise Http404("Record not found") from None
-    if not viewer.is_active or pinned:
+    if not viewer.is_active:
         return []
     from social.filters import silenced_q
 
@@ -487,6 +488,8 @@ def account_timeline(
             return []
         # Reposts of posts by people the viewer silenced stay hidden here too.
         posts = posts.exclude(Q(reblog_of__isnull=False) & silenced_q(viewer.id, "reblog_of__author_id"))
+    if pinned:
+        posts = posts.filter(pk__in=Pin.objects.filter(employee=account).values("post_id"))
     if exclude_replies:
         posts = posts.filter(_not_a_reply_q())
     if exclude_reblogs or only_media:

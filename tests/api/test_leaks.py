@@ -80,6 +80,10 @@ def scene(acme, api_as: Callable[..., Api], people: People) -> Scene:  # type: i
             follower,
         ),
     ]
+    # Each pinned to the author's profile (a direct message cannot be): the pinned list is a path too.
+    for case in cases:
+        if case.name != "direct":
+            assert api.post(f"/api/v1/statuses/{case.post_id}/pin").status_code == 200
     # A like on each, by the insider: "who liked" lists and notifications must not reveal the post.
     for case in cases:
         assert api_as(case.insider).post(f"/api/v1/statuses/{case.post_id}/favourite").status_code == 200
@@ -102,6 +106,9 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
     "home": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/timelines/home")),
     "profile": lambda api, s, c: c.post_id in _ids(api.get(f"/api/v1/accounts/{s.author.pk}/statuses")),
     "hashtag": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/timelines/tag/leak")),
+    "pinned": lambda api, s, c: (
+        c.post_id in _ids(api.get(f"/api/v1/accounts/{s.author.pk}/statuses", {"pinned": "true"}))
+    ),
     "context": lambda api, s, c: api.get(f"/api/v1/statuses/{c.post_id}/context").status_code == 200,
     "favourited_by": lambda api, s, c: (
         api.get(f"/api/v1/statuses/{c.post_id}/favourited_by").status_code == 200
@@ -123,9 +130,10 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
     ),
 }
 # The hashtag timeline is a public page: direct posts stay off it even for those who may see them.
-# Conversations hold direct posts only.
+# Conversations hold direct posts only, and a direct message cannot be pinned.
 NOT_ON_PATH = {
     ("direct", "hashtag"),
+    ("direct", "pinned"),
     *((kind, "conversations") for kind in ("unit", "followers", "min_rank")),
 }
 
