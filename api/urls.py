@@ -25,6 +25,7 @@ from api.mastodon import (
     polls,
     search,
     statuses,
+    tags,
     timelines,
     trends,
 )
@@ -133,6 +134,7 @@ _v1: list[URLPattern | URLResolver] = [
     route(f"lists/{_id('list_id')}/accounts", _view(lists.ListAccounts), "list-accounts"),
     route("markers", _view(markers.Markers), "markers"),
     route("filters", _view(instance.FiltersV1), "filters-v1"),
+    route(r"tags/(?P<name>[^/]+)", _view(tags.TagDetail), "tag"),
     route("trends/tags", _view(trends.TrendsTags), "trends-tags"),
     route("trends", _view(trends.TrendsTags), "trends"),
     route("instance", _view(instance.InstanceV1), "instance-v1"),

@@ -31,6 +31,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDay
+from django.http import Http404
 from django.utils import timezone
 
 from common import snowflake
@@ -352,6 +353,27 @@ def _hashtags_named(posts: QuerySet[Post], name: str, limit: int, offset: int) -
     now = timezone.now()
     history = _histories(posts, [t[0] for t in tags], now)
     return [TagResult(n, d, _history_list(history.get(pk, {}), now)) for pk, n, d in tags]
+
+
+def hashtag_get(viewer: Viewer, name: str) -> TagResult:
+    """One hashtag with its week of use, as ``hashtag_search`` finds it: 404 when no post the viewer
+    may see carries it (a tag used only where the viewer cannot look does not exist for them)."""
+    wanted = normalise_tag(name.strip().lstrip("#"))
+    if not viewer.is_active or not wanted:
+        raise Http404("Record not found")
+    posts = _tag_posts(viewer)
+    found = (
+        Hashtag.objects.filter(name=wanted)
+        .filter(Exists(posts.filter(post_tags__hashtag_id=OuterRef("pk"))))
+        .values_list("pk", "name", "display_name")
+        .first()
+    )
+    if found is None:
+        raise Http404("Record not found")
+    pk, tag_name, display = found
+    now = timezone.now()
+    history = _histories(posts, [pk], now)
+    return TagResult(tag_name, display, _history_list(history.get(pk, {}), now))
 
 
 def trending_tags(viewer: Viewer, *, limit: int = 10, offset: int = 0) -> list[TagResult]:
