@@ -24,7 +24,17 @@ from common.paging import Page
 from directory.models import Employee, OrgUnit, Rank, Role
 from exports.models import Export, ExportScope
 from policy import ActionRefused, Viewer, visible_posts
-from posts.models import Bookmark, Favourite, MediaAttachment, Mention, Poll, PollVote, PostEdit, PostHashtag
+from posts.models import (
+    Bookmark,
+    Favourite,
+    MediaAttachment,
+    Mention,
+    Pin,
+    Poll,
+    PollVote,
+    PostEdit,
+    PostHashtag,
+)
 from social.models import Follow
 
 CHUNK = 500
@@ -222,6 +232,8 @@ def posts(viewer: Viewer) -> Iterator[dict[str, Any]]:
         if not full:
             marks = marks.filter(employee=viewer.employee)
         bookmarks = _grouped(marks.order_by("id").values_list("post_id", "employee_id"))
+        # Pinned to the author's profile (only authors pin, their own posts): public, like the post.
+        pinned = set(Pin.objects.filter(post_id__in=ids).values_list("post_id", flat=True))
         edits = _grouped(
             (e["post_id"], e)
             for e in PostEdit.objects.filter(post_id__in=ids)
@@ -248,6 +260,7 @@ def posts(viewer: Viewer) -> Iterator[dict[str, Any]]:
             ]
             row["favourited_by"] = likes.get(pk, [])
             row["bookmarked_by"] = bookmarks.get(pk, [])
+            row["pinned"] = pk in pinned
             row["edits"] = [{k: v for k, v in e.items() if k != "post_id"} for e in edits.get(pk, [])]
             poll = polls.get(pk)
             row["poll"] = (

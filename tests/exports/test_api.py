@@ -21,7 +21,7 @@ from directory.models import Employee
 from exports.models import Export, ExportState
 from exports.services import export_run
 from posts.models import Audience
-from posts.services import media_create, post_create
+from posts.services import media_create, pin_add, post_create
 from tenants.models import Tenant
 from tests.exports.conftest import EXPORT, Api, People, Zip, download_body, photo_upload
 from tests.factories import post
@@ -59,6 +59,7 @@ def test_admin_export_starts_polls_and_downloads_a_zip_with_json_and_media(
 ) -> None:
     photo = media_create(owner=people.kim, upload=photo_upload(), description="whiteboard")
     shown = post_create(author=people.kim, text="회의록 공유합니다 #weekly", media_ids=[photo.pk])
+    pin_add(post=shown, employee=people.kim)
 
     started = admin_api.post(EXPORT)
     assert started.status_code == 201
@@ -88,6 +89,7 @@ def test_admin_export_starts_polls_and_downloads_a_zip_with_json_and_media(
     exported = {p["id"]: p for p in archive.json("posts.json")}[shown.pk]
     assert exported["hashtags"] == ["weekly"] and exported["media"][0]["description"] == "whiteboard"
     assert exported["media"][0]["file"] in archive.names, "the post's image is in the zip"
+    assert exported["pinned"] is True
     people_rows = archive.json("employees.json")
     assert {"kim", "lee", "choi"} <= {e["username"] for e in people_rows}
     assert not any("password" in e or "last_login" in e for e in people_rows)
