@@ -232,17 +232,24 @@ class Entities:
     def account(self, employee: Employee) -> dict[str, Any]:
         return self.accounts([employee])[0]
 
+    def accounts_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Accounts of employees known by id, those not rendered yet read in one statement; an id
+        that names nobody is left out."""
+        ids = set(ids)
+        if missing := ids - self._accounts.keys():
+            self._load_accounts(list(account_rows(missing)))
+        return {pk: self._accounts[pk] for pk in ids if pk in self._accounts}
+
     def conversations(self, items: list[Any]) -> list[dict[str, Any]]:
         """Mastodon Conversations from ``timelines.selectors.Conversation``: the last statuses rendered
         together, and everyone in the page's conversations read in one statement."""
         statuses = self.statuses([c.last_status for c in items])
-        if missing := {pk for c in items for pk in c.participant_ids} - self._accounts.keys():
-            self._load_accounts(list(account_rows(missing)))
+        people = self.accounts_by_id(pk for c in items for pk in c.participant_ids)
         return [
             {
                 "id": str(c.thread_id),
                 "unread": c.unread,
-                "accounts": [self._accounts[pk] for pk in c.participant_ids if pk in self._accounts],
+                "accounts": [people[pk] for pk in c.participant_ids if pk in people],
                 "last_status": status,
             }
             for c, status in zip(items, statuses, strict=True)

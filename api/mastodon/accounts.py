@@ -191,13 +191,50 @@ class Relationships(MastodonView):
     def get(self, request: Request) -> HttpResponse:
         from social.selectors import relationships
 
-        ids = []
-        for raw in id_list(request, "id")[:40]:
-            try:
-                ids.append(int(raw))
-            except ValueError:
-                continue
+        ids = _ids(request)
         return json_response(relationships(self.viewer, ids) if ids else [])
+
+
+def _ids(request: Request) -> list[int]:
+    """``id[]`` parameters that are ids, at most 40 (as Mastodon caps them); others are passed over."""
+    ids = []
+    for raw in id_list(request, "id")[:40]:
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    return ids
+
+
+class FamiliarFollowers(MastodonView):
+    """Who among the people the viewer follows also follows each account ("Followed by …")."""
+
+    scopes = {"GET": "read:follows"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from social.selectors import familiar_followers
+
+        found = familiar_followers(self.viewer, _ids(request))
+        entities = Entities(request, self.viewer)
+        people = entities.accounts_by_id(pk for _, followers in found for pk in followers)
+        return json_response(
+            [
+                {"id": str(pk), "accounts": [people[f] for f in followers if f in people]}
+                for pk, followers in found
+            ]
+        )
+
+
+class AccountLists(MastodonView):
+    """The viewer's lists that hold an account (apps' "add to list" dialog)."""
+
+    scopes = {"GET": "read:lists"}
+
+    def get(self, request: Request, account_id: str) -> HttpResponse:
+        from api.mastodon.lists import list_entity
+        from social.selectors import lists_containing
+
+        return json_response([list_entity(lst) for lst in lists_containing(self.viewer, account_id)])
 
 
 class Lookup(MastodonView):

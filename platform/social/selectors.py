@@ -4,6 +4,8 @@ follow, mute, block or list membership), as Mastodon does; each returned employe
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -96,7 +98,25 @@ def lists_containing(viewer: Viewer, account_id: int | str) -> list[List]:
     return list(List.objects.filter(owner_id=viewer.id, members__employee=account).order_by("title", "id"))
 
 
-def relationships(viewer: Viewer, ids: list[int | str]) -> list[dict[str, Any]]:
+def familiar_followers(viewer: Viewer, ids: list[int]) -> list[tuple[int, list[int]]]:
+    """For each account asked, in the order asked: the active people the viewer follows who follow it
+    too, newest follow first (``GET /api/v1/accounts/familiar_followers``). One statement."""
+    if not viewer.is_active or not ids:
+        return [(pk, []) for pk in ids]
+    mine = Follow.objects.filter(follower_id=viewer.id).values("followee_id")
+    rows = (
+        Follow.objects.filter(followee_id__in=ids, follower_id__in=mine, follower__is_active=True)
+        .exclude(follower_id=viewer.id)
+        .order_by("-id")
+        .values_list("followee_id", "follower_id")
+    )
+    found: dict[int, list[int]] = defaultdict(list)
+    for account, follower in rows:
+        found[account].append(follower)
+    return [(pk, found.get(pk, [])) for pk in ids]
+
+
+def relationships(viewer: Viewer, ids: Sequence[int | str]) -> list[dict[str, Any]]:
     """Mastodon Relationship entities, in the order asked, for accounts that exist.
 
     Six queries, whatever the count.
