@@ -158,7 +158,7 @@ def _keep_loaded_authors(posts: list[Post], loaded: dict[int, Employee]) -> None
 
 
 # A repost's own figures: it has no text, mentions, media or poll, and nothing counts the wrapper itself.
-_REPOST_DETAILS = (0, 0, 0, False, False, False, False, [], [], False, False)
+_REPOST_DETAILS: tuple[Any, ...] = (0, 0, 0, False, False, False, False, [], [], False, False)
 
 
 def _preloaded_details(posts: list[Post]) -> dict[int, tuple[Any, ...]]:
