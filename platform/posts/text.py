@@ -40,6 +40,16 @@ def normalise_tag(name: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
+def tag_named(name: str) -> tuple[str, str] | None:
+    """A hashtag given by name alone (``Release``, ``#점심``), as (normalised name, as typed), or None when
+    the name is not one whole hashtag as a post's text would find it ("#1", "a b", "#")."""
+    typed = name.strip().removeprefix("#")
+    found = list(_scan_words("#" + typed))
+    if len(found) != 1 or found[0].kind != "tag" or found[0].raw != "#" + typed:
+        return None
+    return normalise_tag(found[0].value), found[0].value
+
+
 def _is_tag_char(ch: str) -> bool:
     # Letters, digits and combining marks of every script, and "_": a tag ends at whitespace or at any
     # other punctuation or symbol ("#점심!" is "점심", "#release_2," is "release_2").

@@ -1,4 +1,5 @@
-"""Who follows, mutes and blocks whom. Follows need no approval inside a company."""
+"""Who follows, mutes and blocks whom, and which hashtags they follow. Follows need no approval inside
+a company."""
 
 from __future__ import annotations
 
@@ -107,6 +108,26 @@ class ListMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.list_id} ∋ {self.employee_id}"
+
+
+class TagFollow(models.Model):
+    """Following a hashtag (Mastodon 4): new posts carrying it reach the follower's home timeline, from
+    whoever wrote them, as far as policy lets the follower see them (``timelines.services.fanout_run``
+    delivers; every read re-filters)."""
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_tags"
+    )
+    hashtag = models.ForeignKey("posts.Hashtag", on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employee", "hashtag"], name="unique_tag_follow")]
+        # The fan-out reads a tag's followers.
+        indexes = [models.Index(fields=["hashtag", "employee"], name="tag_follow_by_hashtag")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} follows #{self.hashtag_id}"
 
 
 class AccountStats(models.Model):

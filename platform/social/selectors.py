@@ -1,12 +1,12 @@
-"""Reads of the social graph. Account lists are paged by the id of the row that links them (the
-follow, mute, block or list membership), as Mastodon does; each returned employee carries that id as
-``cursor_id`` so the API can build its ``Link`` header."""
+"""Reads of the social graph and of followed hashtags. Account lists are paged by the id of the row
+that links them (the follow, mute, block or list membership), as Mastodon does; each returned employee
+carries that id as ``cursor_id`` so the API can build its ``Link`` header."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -15,7 +15,10 @@ from common.paging import Page
 from directory.models import Employee
 from policy import Viewer
 from social.filters import active_mutes_q
-from social.models import Block, Follow, List, ListMember, Mute
+from social.models import Block, Follow, List, ListMember, Mute, TagFollow
+
+if TYPE_CHECKING:
+    from posts.models import Hashtag
 
 
 def _account(account_id: int | str) -> Employee:
@@ -96,6 +99,31 @@ def lists_containing(viewer: Viewer, account_id: int | str) -> list[List]:
         return []
     account = _account(account_id)
     return list(List.objects.filter(owner_id=viewer.id, members__employee=account).order_by("title", "id"))
+
+
+def followed_tags(viewer: Viewer, page: Page) -> list[Hashtag]:
+    """The hashtags the viewer follows, newest follow first, paged by the follow's id (each hashtag
+    carries it as ``cursor_id``), as ``GET /api/v1/followed_tags``."""
+    if not viewer.is_active:
+        return []
+    rows = TagFollow.objects.filter(employee_id=viewer.id).filter(**page.id_filter())
+    rows = rows.select_related("hashtag").order_by(page.order_by())[: page.limit]
+    tags = []
+    for row in page.arrange(list(rows)):
+        row.hashtag.cursor_id = row.pk
+        tags.append(row.hashtag)
+    return tags
+
+
+def followed_tag_ids(viewer: Viewer, hashtag_ids: Sequence[int]) -> set[int]:
+    """Which of these hashtags the viewer follows."""
+    if not viewer.is_active or not hashtag_ids:
+        return set()
+    return set(
+        TagFollow.objects.filter(employee_id=viewer.id, hashtag_id__in=hashtag_ids).values_list(
+            "hashtag_id", flat=True
+        )
+    )
 
 
 def familiar_followers(viewer: Viewer, ids: list[int]) -> list[tuple[int, list[int]]]:

@@ -1,4 +1,4 @@
-"""Writes to the social graph: follows, mutes, blocks and lists.
+"""Writes to the social graph: follows, mutes, blocks, lists and followed hashtags.
 
 Home feeds follow the graph after commit: a follow merges the followee's recent posts into the
 follower's feed, an unfollow or block takes them out (Mastodon's merge/unmerge). Reads re-filter
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -18,9 +19,14 @@ from common.oncommit import after_commit
 from directory.models import Employee
 from policy import ActionRefused, check_not_barred
 from social.errors import SocialInvalid
-from social.models import Block, Follow, List, ListMember, Mute, RepliesPolicy
+from social.models import Block, Follow, List, ListMember, Mute, RepliesPolicy, TagFollow
+
+if TYPE_CHECKING:
+    from posts.models import Hashtag
 
 MAX_LIST_TITLE = 100
+# Followed hashtags per person: far above real use, below what would make a feed rebuild slow.
+MAX_FOLLOWED_TAGS = 500
 
 
 def _feed_merge(follower_id: int, author_id: int) -> None:
@@ -229,6 +235,53 @@ def list_accounts_add(*, lst: List, owner: Employee, account_ids: Iterable[int |
 def list_accounts_remove(*, lst: List, owner: Employee, account_ids: Iterable[int | str]) -> None:
     _owned(lst, owner)
     ListMember.objects.filter(list=lst, employee_id__in=_ids(account_ids)).delete()
+
+
+def _hashtag_named(name: str, *, create: bool) -> Hashtag | None:
+    from posts.models import Hashtag
+    from posts.text import tag_named
+
+    named = tag_named(name)
+    if named is None:
+        raise SocialInvalid("Validation failed: Name is not a valid hashtag")
+    key, typed = named
+    if create:
+        # Mastodon lets one follow a tag before anyone used it: its first post then reaches the follower.
+        Hashtag.objects.bulk_create([Hashtag(name=key, display_name=typed)], ignore_conflicts=True)
+    return Hashtag.objects.filter(name=key).first()
+
+
+@transaction.atomic
+def tag_follow(*, employee: Employee, name: str) -> Hashtag:
+    """Follow a hashtag by name (``#점심``, ``Release``): from now on, posts carrying it reach the
+    follower's home timeline, as far as policy lets them see each one. Idempotent."""
+    if not employee.is_active:
+        raise ActionRefused("This account is deactivated.", rule="inactive")
+    hashtag = _hashtag_named(name, create=True)
+    assert hashtag is not None
+    if TagFollow.objects.filter(employee=employee, hashtag=hashtag).exists():
+        return hashtag
+    # Serialises one person's concurrent follows, so the limit holds (their employee row, not a table).
+    Employee.objects.select_for_update().filter(pk=employee.pk).first()
+    if TagFollow.objects.filter(employee=employee).count() >= MAX_FOLLOWED_TAGS:
+        raise SocialInvalid(f"Validation failed: You can follow at most {MAX_FOLLOWED_TAGS} hashtags")
+    TagFollow.objects.get_or_create(employee=employee, hashtag=hashtag)
+    return hashtag
+
+
+@transaction.atomic
+def tag_unfollow(*, employee: Employee, name: str) -> Hashtag:
+    """Stop following a hashtag; what it brought into the home timeline stays there (as Mastodon).
+    Idempotent. A tag nobody ever used or followed comes back unsaved: there was nothing to unfollow."""
+    from posts.models import Hashtag
+    from posts.text import tag_named
+
+    hashtag = _hashtag_named(name, create=False)
+    if hashtag is None:
+        key, typed = tag_named(name) or ("", "")
+        return Hashtag(name=key, display_name=typed)
+    TagFollow.objects.filter(employee=employee, hashtag=hashtag).delete()
+    return hashtag
 
 
 def mutes_expire() -> int:
