@@ -1,5 +1,5 @@
-"""Writes to timelines: fan-out of new posts into home feeds, feed maintenance, read markers and
-conversation marks.
+"""Writes to timelines: fan-out of new posts into home feeds (the author's followers' and their hashtags'
+followers'), feed maintenance, read markers and conversation marks.
 
 ``post_published`` / ``post_deleted`` are called by ``posts.services`` after commit; they only
 enqueue tasks, so a post's HTTP request never waits on its followers' feeds.
@@ -21,8 +21,8 @@ from common import snowflake
 from common.oncommit import enqueue
 from directory.models import Employee
 from policy import Viewer, dangerously_all_posts
-from posts.models import FanoutState
-from social.models import Follow
+from posts.models import Audience, FanoutState
+from social.models import Follow, TagFollow
 from timelines import feeds
 from timelines.models import ConversationState, FanoutProgress, Marker, MarkerTimeline
 
@@ -39,6 +39,12 @@ def fanout_max_followers() -> int:
 
 def fanout_chunk() -> int:
     return int(getattr(settings, "TIMELINES_FANOUT_CHUNK", 500))
+
+
+# Which posts reach the followers of their hashtags, on the row ``p``: the hashtag timeline's rule
+# (``timelines.selectors.tag_timeline``): originals, neither unlisted nor direct. Whether a follower may
+# see one (a unit post, a followers-only post, a rank floor) is policy's question at every read.
+TAG_REACH_SQL = f"p.reblog_of_id IS NULL AND NOT p.unlisted AND p.audience <> '{Audience.DIRECT.value}'"
 
 
 # ---- entry points for posts.services (called after commit) ----------------------------------------
@@ -76,7 +82,8 @@ def feed_forget(employee_id: int) -> None:
 
 
 def fanout_run(post_id: int) -> str:
-    """Deliver one post to its author's and followers' home feeds; idempotent and resumable.
+    """Deliver one post to its author's and followers' home feeds, and to those of the people who follow
+    one of its hashtags; idempotent and resumable.
 
     Followers are walked in id order in chunks; after each chunk the cursor is saved, so a worker
     killed half-way leaves a post that is still ``pending`` with a cursor, and the next run (the same
@@ -86,19 +93,23 @@ def fanout_run(post_id: int) -> str:
     start = _dangerously_fanout_start(post_id)
     if start is None:
         return "gone"
-    author_id, state, saved_cursor, active_followers = start
+    author_id, state, saved_cursor, active_followers, tag_followers = start
     if state == FanoutState.DONE:
         return "done"
     followers = Follow.objects.filter(followee_id=author_id, follower__is_active=True)
     resumed = saved_cursor is not None
     cursor = saved_cursor or 0
+    chunk = fanout_chunk()
+    # The followers of its hashtags first (again on a resumed run: adding is idempotent), also when the
+    # author's own followers are merged in at read time.
+    for start_at in range(0, len(tag_followers), chunk):
+        feeds.add_to_existing(tag_followers[start_at : start_at + chunk], post_id)
     if not resumed:
         feeds.add_to_existing([author_id], post_id)
         if active_followers > fanout_max_followers():
             feeds.client().sadd(feeds.big_authors_key(), author_id)
             _finish(post_id, cursor_saved=active_followers >= fanout_chunk())
             return "read-time"
-    chunk = fanout_chunk()
     while True:
         ids = list(
             followers.filter(follower_id__gt=cursor)
@@ -122,20 +133,25 @@ def fanout_run(post_id: int) -> str:
     return "done"
 
 
-def _dangerously_fanout_start(post_id: int) -> tuple[int, str, int | None, int] | None:
-    """A post's author, fan-out state, saved cursor (None when no run saved one) and the author's
-    active followers, in one statement instead of three (the fan-out runs once per post). Raw access:
-    the fan-out delivers every post, whoever may read it; the readers' timelines filter it."""
+def _dangerously_fanout_start(post_id: int) -> tuple[int, str, int | None, int, list[int]] | None:
+    """A post's author, fan-out state, saved cursor (None when no run saved one), the author's active
+    followers, and the active followers of its hashtags that it reaches (``TAG_REACH_SQL``), in one
+    statement instead of four (the fan-out runs once per post). Raw access: the fan-out delivers every
+    post, whoever may read it; the readers' timelines filter it."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT p.author_id, p.fanout_state, fp.cursor,"
+            "SELECT p.author_id, p.fanout_state, fp.cursor,"  # noqa: S608 (a constant of this module)
             " (SELECT count(*) FROM social_follow f JOIN directory_employee e ON e.id = f.follower_id"
-            "  WHERE f.followee_id = p.author_id AND e.is_active)"
+            "  WHERE f.followee_id = p.author_id AND e.is_active),"
+            " ARRAY(SELECT DISTINCT tf.employee_id FROM posts_posthashtag ph"
+            "  JOIN social_tagfollow tf ON tf.hashtag_id = ph.hashtag_id"
+            "  JOIN directory_employee te ON te.id = tf.employee_id"
+            f"  WHERE ph.post_id = p.id AND te.is_active AND te.id <> p.author_id AND {TAG_REACH_SQL})"
             " FROM posts_post p LEFT JOIN timelines_fanoutprogress fp ON fp.post_id = p.id WHERE p.id = %s",
             [post_id],
         )
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1], row[2], row[3])
+    return None if row is None else (row[0], row[1], row[2], row[3], list(row[4]))
 
 
 def _finish(post_id: int, *, cursor_saved: bool) -> None:
@@ -181,12 +197,27 @@ def unmerge_run(follower_id: int, author_id: int) -> None:
 
 
 def followed_post_ids(employee_id: int, *, max_id: int | None = None, limit: int) -> list[int]:
-    """Newest ids by the employee and everyone they follow: what a home feed holds when rebuilt."""
+    """Newest ids by the employee and everyone they follow, and of the posts that reach them through
+    a hashtag they follow (``TAG_REACH_SQL``): what a home feed holds when rebuilt."""
     follows = Follow.objects.filter(follower_id=employee_id).values("followee_id")
     posts = dangerously_all_posts().filter(Q(author_id=employee_id) | Q(author_id__in=follows))
     if max_id is not None:
         posts = posts.filter(id__lt=max_id)
-    return list(posts.order_by("-id").values_list("id", flat=True)[:limit])
+    ids = list(posts.order_by("-id").values_list("id", flat=True)[:limit])
+    if not TagFollow.objects.filter(employee_id=employee_id).exists():
+        return ids
+    with connection.cursor() as cursor:
+        # Per followed tag, its newest posts through ``post_hashtag_recent``; then the newest of all.
+        cursor.execute(
+            "SELECT DISTINCT t.post_id FROM social_tagfollow tf CROSS JOIN LATERAL ("  # noqa: S608 (a constant)
+            " SELECT ph.post_id FROM posts_posthashtag ph JOIN posts_post p ON p.id = ph.post_id"
+            f" WHERE ph.hashtag_id = tf.hashtag_id AND ph.post_id < %s AND {TAG_REACH_SQL}"
+            " ORDER BY ph.post_id DESC LIMIT %s) t"
+            " WHERE tf.employee_id = %s ORDER BY t.post_id DESC LIMIT %s",
+            [max_id if max_id is not None else 2**63 - 1, limit, employee_id, limit],
+        )
+        tagged = [row[0] for row in cursor.fetchall()]
+    return sorted(set(ids) | set(tagged), reverse=True)[:limit]
 
 
 def feed_rebuild(employee_id: int) -> list[int]:
