@@ -26,10 +26,17 @@ def _int(value: Any, name: str, *, default: int, low: int, high: int) -> int:
 
 
 def tags_entities(entities: Entities, tags: list[TagResult]) -> list[dict[str, Any]]:
-    """Mastodon's Tag with its ``history``: newest day first, every number a string."""
+    """Mastodon's Tag with its ``history`` (newest day first, every number a string) and, for a signed-in
+    viewer, whether they follow it (one statement for the lot)."""
+    from social.selectors import followed_tag_ids
+
+    followed: set[int] | None = None
+    if entities.viewer.id is not None:
+        followed = followed_tag_ids(entities.viewer, [t.pk for t in tags if t.pk is not None])
     out = []
     for tag in tags:
-        data = entities.tag(tag.name, tag.display_name)
+        following = None if followed is None else tag.pk in followed
+        data = entities.tag(tag.name, tag.display_name, following=following)
         data["history"] = [
             {"day": str(int(day.timestamp())), "uses": str(uses), "accounts": str(accounts)}
             for day, uses, accounts in tag.history

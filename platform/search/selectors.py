@@ -290,6 +290,7 @@ class TagResult:
     display_name: str
     # Newest day first: (day start, uses, accounts), counted from posts the viewer may see.
     history: list[tuple[datetime, int, int]]
+    pk: int | None = None
 
 
 def _day_starts(now: datetime) -> list[datetime]:
@@ -352,28 +353,42 @@ def _hashtags_named(posts: QuerySet[Post], name: str, limit: int, offset: int) -
         return []
     now = timezone.now()
     history = _histories(posts, [t[0] for t in tags], now)
-    return [TagResult(n, d, _history_list(history.get(pk, {}), now)) for pk, n, d in tags]
+    return [TagResult(n, d, _history_list(history.get(pk, {}), now), pk) for pk, n, d in tags]
 
 
 def hashtag_get(viewer: Viewer, name: str) -> TagResult:
     """One hashtag with its week of use, as ``hashtag_search`` finds it: 404 when no post the viewer
-    may see carries it (a tag used only where the viewer cannot look does not exist for them)."""
+    may see carries it (a tag used only where the viewer cannot look does not exist for them), unless
+    the viewer follows it (they named it themselves; its history still counts only what they may see)."""
+    from social.models import TagFollow
+
     wanted = normalise_tag(name.strip().lstrip("#"))
     if not viewer.is_active or not wanted:
         raise Http404("Record not found")
     posts = _tag_posts(viewer)
     found = (
         Hashtag.objects.filter(name=wanted)
-        .filter(Exists(posts.filter(post_tags__hashtag_id=OuterRef("pk"))))
-        .values_list("pk", "name", "display_name")
+        .filter(
+            Exists(posts.filter(post_tags__hashtag_id=OuterRef("pk")))
+            | Exists(TagFollow.objects.filter(employee_id=viewer.id, hashtag_id=OuterRef("pk")))
+        )
         .first()
     )
     if found is None:
         raise Http404("Record not found")
-    pk, tag_name, display = found
+    [result] = hashtag_results(viewer, [found])
+    return result
+
+
+def hashtag_results(viewer: Viewer, hashtags: list[Hashtag]) -> list[TagResult]:
+    """Hashtags the caller already holds (followed ones, say), each with its week of use counted from
+    the posts the viewer may see: one statement (none for an unsaved hashtag, which has no uses)."""
     now = timezone.now()
-    history = _histories(posts, [pk], now)
-    return TagResult(tag_name, display, _history_list(history.get(pk, {}), now))
+    ids = [t.pk for t in hashtags if t.pk is not None]
+    history = _histories(_tag_posts(viewer), ids, now) if ids and viewer.is_active else {}
+    return [
+        TagResult(t.name, t.display_name, _history_list(history.get(t.pk, {}), now), t.pk) for t in hashtags
+    ]
 
 
 def trending_tags(viewer: Viewer, *, limit: int = 10, offset: int = 0) -> list[TagResult]:
@@ -421,7 +436,7 @@ def _trending(viewer: Viewer, limit: int, offset: int) -> list[TagResult]:
         pk: (n, d)
         for pk, n, d in Hashtag.objects.filter(pk__in=ids).values_list("pk", "name", "display_name")
     }
-    return [TagResult(names[i][0], names[i][1], _history_list(history.get(i, {}), now)) for i in ids]
+    return [TagResult(names[i][0], names[i][1], _history_list(history.get(i, {}), now), i) for i in ids]
 
 
 # ---- people -------------------------------------------------------------------------------------------

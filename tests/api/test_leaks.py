@@ -19,6 +19,7 @@ from directory.services import employee_create, unit_create
 from notifications.services import _deliver
 from posts.models import Post
 from social.models import Follow
+from social.services import tag_follow
 from tests.api.conftest import Api, People
 from timelines.services import fanout_run
 
@@ -55,6 +56,9 @@ def scene(acme, api_as: Callable[..., Api], people: People) -> Scene:  # type: i
     friend = person("friend", people.lab, 2)  # follows, mentioned in the direct post
     for who in (teammate, follower, friend):
         Follow.objects.get_or_create(follower=who, followee=author)
+    # Everyone follows the posts' hashtag too: each post also reaches each outsider's home that way.
+    for who in (teammate, follower, friend, people.choi):
+        tag_follow(employee=who, name="leak")
 
     api = api_as(author)
 

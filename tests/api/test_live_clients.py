@@ -150,6 +150,12 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
     assert other.conversations_read(conversation["id"])["unread"] is False
     assert [c["unread"] for c in other.conversations()] == [False]
 
+    # jiwoo follows #회의록 (not minho): minho's notes reach her home through the worker's fan-out.
+    assert me.tag_follow("회의록")["following"] is True
+    assert [t["name"] for t in me.followed_tags()] == ["회의록"]
+    notes = other.status_post("#회의록 주간회의 정리했습니다")
+    eventually(lambda: notes["id"] in [s["id"] for s in me.timeline_home()])
+
     # Paging back with max_id through the Link header.
     for i in range(4):
         me.status_post(f"페이지 {i}")
