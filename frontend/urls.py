@@ -23,6 +23,7 @@ urlpatterns = [
     path("unit/", views.my_unit, name="my-unit"),
     path("units/<int:unit_id>/", views.unit, name="unit"),
     path("tags/<str:name>", views.tag, name="tag"),
+    path("tags/<str:name>/follow", views.tag_follow, name="tag-follow"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
     path("people/", views.people, name="people"),
     path("notifications/", views.notifications, name="notifications"),

@@ -161,14 +161,60 @@ def tag(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
     normalised = normalise_tag(name)
     if not normalised:
         raise Http404("Not found")
+    extra: dict[str, Any] = {"tag": normalised}
+    if (following := _tag_following(viewer, name)) is not None:
+        extra["tag_follow"] = {"name": normalised, "following": following}
     return _timeline(
         request,
         viewer,
         posts=tag_timeline(viewer, normalised, _page(request)),
         title=f"#{name}",
         kind="tag",
-        extra={"tag": normalised},
+        extra=extra,
         composer=True,
+    )
+
+
+def _tag_following(viewer: Viewer, name: str) -> bool | None:
+    """Whether the viewer follows the hashtag; None when the name is no hashtag one could follow."""
+    from posts.models import Hashtag
+    from posts.text import tag_named
+    from social.selectors import followed_tag_ids
+
+    named = tag_named(name)
+    if named is None:
+        return None
+    found = Hashtag.objects.filter(name=named[0]).values_list("pk", flat=True).first()
+    return found is not None and bool(followed_tag_ids(viewer, [found]))
+
+
+@employee_view
+@require_POST
+def tag_follow(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
+    """Follow or (``undo=1``) unfollow a hashtag: its posts then reach the home timeline."""
+    from posts.text import tag_named
+    from social.errors import SocialInvalid
+    from social.services import MAX_FOLLOWED_TAGS, tag_unfollow
+    from social.services import tag_follow as follow
+
+    named = tag_named(name)
+    if named is None:
+        raise Http404("Not found")
+    try:
+        if request.POST.get("undo") == "1":
+            tag_unfollow(employee=viewer.employee, name=name)  # type: ignore[arg-type]
+        else:
+            follow(employee=viewer.employee, name=name)  # type: ignore[arg-type]
+    except SocialInvalid:
+        refused = _("You can follow at most %(count)s hashtags.") % {"count": MAX_FOLLOWED_TAGS}
+        if _is_htmx(request):
+            return HttpResponse(refused, status=422, content_type="text/plain; charset=utf-8")
+        messages.error(request, refused)
+    if not _is_htmx(request):
+        return HttpResponseRedirect(reverse("web:tag", args=[named[0]]))
+    following = _tag_following(viewer, name)
+    return render(
+        request, "frontend/_tag_follow.html", {"tag_follow": {"name": named[0], "following": following}}
     )
 
 

@@ -328,6 +328,29 @@ def test_a_day_in_the_web_app(cast: Cast, browser: Any, tmp_path: Path) -> None:
     outsider.page.goto("/company/")
     assert "영업팀만 보는 전략 메모" not in outsider.page.locator("main").inner_text()
 
+    # --- the outsider follows #주간회의 on its page; the colleague's next one reaches their home -----
+    opage = outsider.page
+    opage.goto("/tags/%EC%A3%BC%EA%B0%84%ED%9A%8C%EC%9D%98")
+    follow = opage.locator("#tag-follow-form button")
+    assert follow.get_attribute("aria-pressed") == "false"
+    follow.click()
+    eventually(
+        lambda: opage.locator("#tag-follow-form button").get_attribute("aria-pressed") == "true",
+        what="the tag is followed",
+    )
+    assert opage.locator("#tag-follow-form button").inner_text().strip() == "팔로잉"
+    outsider.shot("tag-followed")
+    cpage.goto("/")  # the outsider does not follow the colleague
+    cpage.fill("#id_text", "다음 #주간회의 는 목요일입니다")
+    cpage.click("#composer-form button[type=submit]")
+    cpage.locator("#cards article.post", has_text="목요일입니다").wait_for()
+
+    def outsider_home_has_it() -> bool:
+        opage.goto("/")
+        return "목요일입니다" in opage.locator("#cards").inner_text()
+
+    eventually(outsider_home_has_it, what="the followed tag's post reaches the outsider's home")
+
     # --- XSS payloads stay text --------------------------------------------------------------------
     evil = Session(browser, cast.base)
     evil.sign_in(cast.evil)

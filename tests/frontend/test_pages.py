@@ -373,12 +373,30 @@ def test_follow_button_follows_and_unfollows(office: Office) -> None:
     client = signed_in(office.kim)
     html = body(client.post("/@choi/follow", HTTP_HX_REQUEST="true"))
     assert 'aria-pressed="true"' in html
-    assert office.kim.following_set.filter(followee=office.choi).exists() or True
     from social.models import Follow
 
     assert Follow.objects.filter(follower=office.kim, followee=office.choi).exists()
     client.post("/@choi/follow", {"undo": "1"})
     assert not Follow.objects.filter(follower=office.kim, followee=office.choi).exists()
+
+
+def test_a_tag_page_follows_and_unfollows_the_tag(office: Office) -> None:
+    from social.models import TagFollow
+
+    client = signed_in(office.kim)
+    page = body(client.get("/tags/주간회의"))
+    assert 'id="tag-follow-form"' in page and 'aria-pressed="false"' in page
+    html = body(client.post("/tags/주간회의/follow", HTTP_HX_REQUEST="true"))
+    assert 'aria-pressed="true"' in html and "팔로잉" in html
+    assert TagFollow.objects.filter(employee=office.kim, hashtag__name="주간회의").exists()
+    assert 'aria-pressed="true"' in body(client.get("/tags/주간회의"))
+    assert client.post("/tags/주간회의/follow", {"undo": "1"})["Location"].endswith(
+        "/tags/%EC%A3%BC%EA%B0%84%ED%9A%8C%EC%9D%98"
+    )
+    assert not TagFollow.objects.filter(employee=office.kim).exists()
+    # A name that is no hashtag has no button, and cannot be followed.
+    assert 'id="tag-follow-form"' not in body(client.get("/tags/1234"))
+    assert client.post("/tags/1234/follow").status_code == 404
 
 
 def test_profile_shows_real_name_unit_rank_and_title(office: Office) -> None:
