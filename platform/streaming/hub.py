@@ -4,9 +4,10 @@ Shape of the work, per process:
 - one Redis connection subscribed to ``{schema}:stream`` for each tenant with open streams here
   (never one per client);
 - per event: the payload arrives rendered, the audience snapshot decoded once, a few indexed queries
-  for the follow/mute/list edges into the event's authors (``lookups.event_context``), then one pass
-  over the tenant's connections in which each viewer's check is ``policy.admits`` on data in memory;
-  the wire bytes are built once per event (per stream name for WebSocket);
+  for the follow/mute/list edges into the event's authors and the followers of its hashtags
+  (``lookups.event_context``), then one pass over the tenant's connections in which each viewer's
+  check is ``policy.admits`` on data in memory; the wire bytes are built once per event (per stream
+  name for WebSocket);
 - control messages from the writers act at once: close the streams of a deactivated employee or a
   revoked token, reload viewers whose unit, rank or role changed (or all of them, with the tenant's
   rules, after a unit move or a policy edit);
@@ -486,6 +487,8 @@ class Hub:
         authors = visibility.author_ids(audience) | {message["author"]}
         needs_lists = USER in kinds or LIST in kinds
         needs_follows = needs_lists or visibility.depends_on_follows(audience)
+        # A taggable post also reaches the home timelines of its hashtags' followers.
+        tags = (message.get("tags") or ()) if USER in kinds and message.get("taggable") else ()
         context = await self.db(
             lookups.event_context,
             tenant.schema,
@@ -493,6 +496,7 @@ class Hub:
             reply_to=message.get("reply_to"),
             follows=needs_follows,
             lists=needs_lists,
+            tags=tags,
         )
         event = message["k"]
         frames = _Frames(event, message["payload"])
@@ -668,10 +672,13 @@ class _Route:
         return False
 
     def _home(self, me: int) -> bool:
-        """``timelines.selectors.home_timeline``'s rules: own posts, and posts by people followed."""
+        """``timelines.selectors.home_timeline``'s rules: own posts, posts by people followed, and
+        taggable posts carrying a hashtag one follows (``timelines.services.fanout_run``); then, for
+        all but one's own, the same rules on mutes and blocks, exclusive lists and replies."""
         if self.author == me:
             return True
-        if not self._follows(me, self.author) or self._silenced(me):
+        reached = self._follows(me, self.author) or (self.taggable and me in self._context.tag_followers)
+        if not reached or self._silenced(me):
             return False
         if self.original_author == me:
             return False  # a repost of one's own post

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -50,6 +51,8 @@ class EventContext:
     silenced: frozenset[int] = frozenset()
     lists_of: dict[int, frozenset[int]] = field(default_factory=dict)
     exclusive_owners: frozenset[int] = frozenset()
+    # Active employees following one of the event's hashtags: its home audience beyond the followers.
+    tag_followers: frozenset[int] = frozenset()
 
 
 def _enter(schema: str) -> None:
@@ -222,13 +225,20 @@ def list_owned(schema: str, list_id: int, owner_id: int) -> tuple[int, str] | No
 
 
 def event_context(
-    schema: str, *, authors: set[int], reply_to: int | None, follows: bool, lists: bool
+    schema: str,
+    *,
+    authors: set[int],
+    reply_to: int | None,
+    follows: bool,
+    lists: bool,
+    tags: Collection[str] = (),
 ) -> EventContext:
     """Follow edges into the event's authors (and the replied-to account), who silenced them (mutes and
-    blocks, Mastodon applies them to every stream), and which lists they are on. A handful of indexed
-    queries per event per process, however many connections are open."""
+    blocks, Mastodon applies them to every stream), which lists they are on, and who follows one of
+    ``tags`` (normalised names; given only when the post reaches its tags' followers' home timelines).
+    A handful of indexed queries per event per process, however many connections are open."""
     from social.filters import silencers_of
-    from social.models import Follow, ListMember
+    from social.models import Follow, ListMember, TagFollow
 
     _enter(schema)
     context = EventContext()
@@ -252,6 +262,13 @@ def event_context(
                 owners.add(owner)
         context.lists_of = {k: frozenset(v) for k, v in by_member.items()}
         context.exclusive_owners = frozenset(owners)
+    if tags:
+        # Through ``tag_follow_by_hashtag``, as the fan-out reads them (``timelines.services.fanout_run``).
+        context.tag_followers = frozenset(
+            TagFollow.objects.filter(hashtag__name__in=list(tags), employee__is_active=True).values_list(
+                "employee_id", flat=True
+            )
+        )
     return context
 
 

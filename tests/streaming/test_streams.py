@@ -1,5 +1,6 @@
 """Mastodon's streaming API against a real server and a real Redis: delivery, visibility at delivery
-time, hashtags, notifications, closing on deactivation or revocation, and tenant isolation."""
+time, hashtags (and followed ones on the user stream), notifications, closing on deactivation or
+revocation, and tenant isolation."""
 
 from __future__ import annotations
 
@@ -212,6 +213,64 @@ def test_a_muted_author_is_left_out_of_the_public_stream(in_acme: World) -> None
         streams["outsider"].close()
     finally:
         Mute.objects.filter(muter=world.people["outsider"]).delete()
+
+
+def _follow_tag(world: World, who: str, name: str) -> None:
+    from posts.models import Hashtag
+    from social.models import TagFollow
+
+    hashtag, _ = Hashtag.objects.get_or_create(name=name, defaults={"display_name": name})
+    TagFollow.objects.create(employee=world.people[who], hashtag=hashtag)
+
+
+def test_user_stream_carries_posts_with_a_followed_tag_the_viewer_may_see(in_acme: World) -> None:
+    from social.models import TagFollow
+
+    world = in_acme
+    author, colleague = world.people["author"], world.people["colleague"]
+    _set_follows(world, [])  # they follow the tag, not its author
+    readers = ["outsider", "junior"]
+    for who in readers:
+        _follow_tag(world, who, "followedtag")
+    try:
+        streams = {who: sse(world, who, "/api/v1/streaming/user") for who in readers}
+        tagged = posts.post_create(author=author, text="출시 #FollowedTag", audience=Audience.COMPANY)
+        posts.post_create(author=author, text="출시, no tag", audience=Audience.COMPANY)
+        posts.post_create(author=author, text="quiet #followedtag", audience=Audience.COMPANY, unlisted=True)
+        asked = posts.post_create(author=colleague, text="question?", audience=Audience.COMPANY)
+        posts.post_create(
+            author=author, text="answer #followedtag", audience=Audience.COMPANY, in_reply_to_id=asked.pk
+        )
+        made = _restricted_posts(world, tag="#followedtag")
+        got = _received(world, streams, marker_text="marker #followedtag")
+    finally:
+        TagFollow.objects.filter(hashtag__name="followedtag").delete()
+    # outsider: lab, rank 5. junior: sales, rank 1. Unlisted and direct posts do not reach tag followers;
+    # a reply only to those following whom it answers; the rest only to whom may see it.
+    assert got["outsider"] == {tagged.pk, made["senior"]}
+    assert got["junior"] == {tagged.pk, made["unit"]}
+
+
+def test_a_muted_author_is_left_out_of_the_user_stream_of_a_tag_follower(in_acme: World) -> None:
+    from social.models import Mute, TagFollow
+
+    world = in_acme
+    outsider = world.people["outsider"]
+    _set_follows(world, [])
+    _follow_tag(world, "outsider", "mutedtag")
+    Mute.objects.create(muter=outsider, target=world.people["author"])
+    try:
+        stream = sse(world, "outsider", "/api/v1/streaming/user")
+        posts.post_create(author=world.people["author"], text="muted #mutedtag", audience=Audience.COMPANY)
+        marker = posts.post_create(
+            author=world.people["follower"], text="marker #mutedtag", audience=Audience.COMPANY
+        )
+        _, before = stream.until(is_post(marker.pk))
+        assert [e for e in before if e.event == "update"] == []
+        stream.close()
+    finally:
+        Mute.objects.filter(muter=outsider).delete()
+        TagFollow.objects.filter(employee=outsider).delete()
 
 
 def test_user_stream_carries_notifications_and_notification_stream_only_those(in_acme: World) -> None:
