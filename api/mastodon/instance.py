@@ -1,14 +1,18 @@
-"""Instance v1/v2, custom emojis, preferences, filters: what clients read right after signing in."""
+"""Instance v1/v2, custom emojis, preferences, filters: what clients read right after signing in; and
+the Mastodon features a company tenant has no use for, answered empty so that apps which ask for them at
+start-up keep working (announcements, featured tags, endorsements, domain blocks, scheduled posts, the
+instance's rules and peers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from rest_framework.request import Request
 
 from api.base import MastodonView, json_response
 from api.selectors import instance_facts
+from posts.services import PIN_LIMIT
 
 VERSION = "4.3.0 (compatible; BizTweet 0.1)"
 MAX_MEDIA_ATTACHMENTS = 4
@@ -20,7 +24,7 @@ POLLS = {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 30
 
 def _configuration(facts: dict[str, Any]) -> dict[str, Any]:
     return {
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": PIN_LIMIT},
         "statuses": {
             "max_characters": facts["max_characters"],
             "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
@@ -149,3 +153,61 @@ class FiltersV1(MastodonView):
 
 class FiltersV2(FiltersV1):
     pass
+
+
+class EmptyList(MastodonView):
+    """A list the tenant never fills. Subclasses name the scope Mastodon asks for."""
+
+    def get(self, request: Request, **_: Any) -> HttpResponse:
+        return json_response([])
+
+
+class Announcements(EmptyList):
+    """Mastodon's server-wide announcements: a tenant posts its news as posts (company audience)."""
+
+    scopes = {"GET": "read:accounts"}
+
+
+class AnnouncementDismiss(MastodonView):
+    scopes = {"POST": "write:accounts"}
+
+    def post(self, request: Request, **_: Any) -> HttpResponse:
+        raise Http404
+
+
+class FeaturedTags(EmptyList):
+    """Hashtags featured on one's profile: not offered (``max_featured_tags`` is 0)."""
+
+    scopes = {"GET": "read:accounts"}
+
+
+class AccountFeaturedTags(EmptyList):
+    scopes = {"GET": "read:accounts"}
+
+
+class Endorsements(EmptyList):
+    """Accounts featured on one's profile: not offered."""
+
+    scopes = {"GET": "read:accounts"}
+
+
+class DomainBlocks(EmptyList):
+    """A tenant does not federate: there is no other domain to block."""
+
+    scopes = {"GET": "read:blocks"}
+
+
+class ScheduledStatuses(EmptyList):
+    """Posts are not scheduled (a post with ``scheduled_at`` is refused)."""
+
+    scopes = {"GET": "read:statuses"}
+
+
+class InstanceRules(EmptyList):
+    scopes = {"GET": ""}
+    public = frozenset({"GET"})
+    user_required = False
+
+
+class InstancePeers(InstanceRules):
+    """No federation, so no peers."""

@@ -100,6 +100,9 @@ class StatusCreate(MastodonView):
         from posts.services import post_create
 
         data = request.data
+        if data.get("scheduled_at"):
+            # Posting at once what was meant for later would surprise its author more than a refusal.
+            raise Unprocessable("Validation failed: Scheduled posts are not supported")
         audience, unlisted, unit_id = _audience(data)
         post = post_create(
             author=self.employee,

@@ -1,4 +1,6 @@
-"""``/api/v1/trends/tags``: hashtags rising in the last 24 hours (search.selectors.trending_tags)."""
+"""``/api/v1/trends``: hashtags rising in the last 24 hours (``search.selectors.trending_tags``), posts
+in fashion (``trending_posts``), and links — always none: a tenant fetches no link previews (nothing
+leaves the company's network), so there is no link to rank."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from rest_framework.request import Request
 from api.base import MastodonView, json_response
 from api.entities import Entities
 from api.mastodon.search import MAX_OFFSET, _int, tags_entities
-from search.selectors import trending_tags
+from search.selectors import trending_posts, trending_tags
 
 
 class TrendsTags(MastodonView):
@@ -25,3 +27,27 @@ class TrendsTags(MastodonView):
         offset = _int(q.get("offset"), "offset", default=0, low=0, high=MAX_OFFSET)
         tags = trending_tags(self.viewer, limit=limit, offset=offset)
         return json_response(tags_entities(Entities(request, self.viewer), tags))
+
+
+class TrendsStatuses(MastodonView):
+    """Public in Mastodon; here an anonymous caller gets an empty list, as for tags."""
+
+    scopes = {"GET": ""}
+    public = frozenset({"GET"})
+    user_required = False
+
+    def get(self, request: Request) -> HttpResponse:
+        q = request.query_params
+        limit = _int(q.get("limit"), "limit", default=20, low=1, high=40)
+        offset = _int(q.get("offset"), "offset", default=0, low=0, high=MAX_OFFSET)
+        posts = trending_posts(self.viewer, limit=limit, offset=offset)
+        return json_response(Entities(request, self.viewer).statuses(posts))
+
+
+class TrendsLinks(MastodonView):
+    scopes = {"GET": ""}
+    public = frozenset({"GET"})
+    user_required = False
+
+    def get(self, request: Request) -> HttpResponse:
+        return json_response([])

@@ -1,4 +1,4 @@
-"""Search reads: posts by full text, people, hashtags, and trending hashtags.
+"""Search reads: posts by full text, people, hashtags, and trending hashtags and posts.
 
 Every post read starts from ``policy.visible_posts`` (VISIBILITY.md); the index only proposes
 candidates, and each candidate is re-checked against the post's text, so an index entry can never
@@ -437,6 +437,37 @@ def _trending(viewer: Viewer, limit: int, offset: int) -> list[TagResult]:
         for pk, n, d in Hashtag.objects.filter(pk__in=ids).values_list("pk", "name", "display_name")
     }
     return [TagResult(names[i][0], names[i][1], _history_list(history.get(i, {}), now), i) for i in ids]
+
+
+# ---- posts in fashion ---------------------------------------------------------------------------------
+
+TRENDING_POSTS_HOURS = 48
+
+
+def trending_posts(viewer: Viewer, *, limit: int = 20, offset: int = 0) -> list[Post]:
+    """``/api/v1/trends/statuses``: company-audience originals of the last two days that the viewer may
+    see, most liked and reposted by others first (the counts every reader of a post sees on it). As on
+    the company timeline: no unlisted posts, no replies to others, no one the viewer muted or blocked."""
+    if not viewer.is_active:
+        return []
+    since = snowflake.lower_bound(timezone.now() - timedelta(hours=TRENDING_POSTS_HOURS))
+    posts = (
+        visible_posts(viewer)
+        .exclude(post_silenced_q(viewer.id))
+        .filter(pk__gte=since, audience=Audience.COMPANY, unlisted=False, reblog_of__isnull=True)
+        .filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account_id=F("author_id")))
+    )
+    liked = Count("favourites", filter=~Q(favourites__employee_id=F("author_id")), distinct=True)
+    reposted = Count("reblogs", filter=~Q(reblogs__author_id=F("author_id")), distinct=True)
+    with _no_jit():
+        ids = list(
+            posts.annotate(score=liked + reposted)
+            .filter(score__gt=0)
+            .order_by("-score", "-pk")
+            .values_list("pk", flat=True)[offset : offset + limit]
+        )
+        found = {p.pk: p for p in visible_posts(viewer).filter(pk__in=ids).select_related("author")}
+    return [found[pk] for pk in ids if pk in found]
 
 
 # ---- people -------------------------------------------------------------------------------------------

@@ -128,6 +128,7 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
         c.post_id
         in [conversation["last_status"]["id"] for conversation in api.get("/api/v1/conversations").json()]
     ),
+    "trends": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/trends/statuses")),
     "favourite": lambda api, s, c: (
         api.post(f"/api/v1/statuses/{c.post_id}/favourite").status_code == 200
         and c.post_id in _ids(api.get("/api/v1/favourites"))
@@ -139,6 +140,8 @@ NOT_ON_PATH = {
     ("direct", "hashtag"),
     ("direct", "pinned"),
     *((kind, "conversations") for kind in ("unit", "followers", "min_rank")),
+    # Only company posts trend: of the scene's, the rank-floored one (liked by its insider).
+    *((kind, "trends") for kind in ("unit", "followers", "direct")),
 }
 
 
