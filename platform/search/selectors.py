@@ -29,7 +29,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import TruncDay
 from django.http import Http404
 from django.utils import timezone
@@ -450,24 +462,39 @@ def trending_posts(viewer: Viewer, *, limit: int = 20, offset: int = 0) -> list[
     the company timeline: no unlisted posts, no replies to others, no one the viewer muted or blocked."""
     if not viewer.is_active:
         return []
+    from posts.models import Favourite
+
     since = snowflake.lower_bound(timezone.now() - timedelta(hours=TRENDING_POSTS_HOURS))
+    # Only posts someone reacted to are scored: on the bench tenant, 16,500 posts of two days took
+    # ~350 ms to score one by one, the few with a like or a repost a fraction of that.
+    reacted = Q(pk__in=Favourite.objects.filter(post_id__gte=since).values("post_id")) | Q(
+        pk__in=dangerously_all_posts().filter(reblog_of_id__gte=since).values("reblog_of_id")
+    )
     posts = (
         visible_posts(viewer)
         .exclude(post_silenced_q(viewer.id))
         .filter(pk__gte=since, audience=Audience.COMPANY, unlisted=False, reblog_of__isnull=True)
         .filter(Q(in_reply_to_account__isnull=True) | Q(in_reply_to_account_id=F("author_id")))
+        .filter(reacted)
     )
-    liked = Count("favourites", filter=~Q(favourites__employee_id=F("author_id")), distinct=True)
-    reposted = Count("reblogs", filter=~Q(reblogs__author_id=F("author_id")), distinct=True)
+    # Counted per candidate (a subquery each), not by joining every like and repost to the posts.
+    liked = Favourite.objects.filter(post_id=OuterRef("pk")).exclude(employee_id=OuterRef("author_id"))
+    reposted = (
+        dangerously_all_posts().filter(reblog_of_id=OuterRef("pk")).exclude(author_id=OuterRef("author_id"))
+    )
     with _no_jit():
         ids = list(
-            posts.annotate(score=liked + reposted)
+            posts.annotate(score=_count_of(liked) + _count_of(reposted))
             .filter(score__gt=0)
             .order_by("-score", "-pk")
             .values_list("pk", flat=True)[offset : offset + limit]
         )
         found = {p.pk: p for p in visible_posts(viewer).filter(pk__in=ids).select_related("author")}
     return [found[pk] for pk in ids if pk in found]
+
+
+def _count_of(rows: QuerySet[Any]) -> Subquery:
+    return Subquery(rows.order_by().values(n=Func(F("pk"), function="COUNT")), output_field=IntegerField())
 
 
 # ---- people -------------------------------------------------------------------------------------------
