@@ -78,8 +78,8 @@ class MastodonView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         method = request.method or "GET"
-        if method == "OPTIONS":
-            return
+        if method == "OPTIONS" or not hasattr(self, method.lower()):
+            return  # a method the view does not implement: DRF answers 405 next
         needed = self.scopes.get(method)
         assert needed is not None or method in self.public, (
             f"{type(self).__name__} declares no scope for {method}"

@@ -44,6 +44,13 @@ def test_unknown_api_path_is_a_json_404(acme, acme_client) -> None:
     assert response.json() == {"error": "Record not found"}
 
 
+def test_a_method_a_route_does_not_offer_is_a_json_405(acme, api_as, people: People) -> None:
+    kim = api_as(people.kim)
+    post = kim.post("/api/v1/statuses", {"status": "hello"}).json()["id"]
+    for answer in (kim.post(f"/api/v1/statuses/{post}"), kim.delete("/api/v1/timelines/home")):
+        assert answer.status_code == 405 and answer.json() == {"error": "Method not allowed"}
+
+
 def _mastodon_routes(patterns: list) -> list[tuple[str, list[str]]]:  # type: ignore[type-arg]
     """Each route's name and the names of its path parameters, through the groups."""
     found = []
