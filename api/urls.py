@@ -102,6 +102,7 @@ _timelines = [
 ]
 _notifications = [
     route("clear", _view(notifications.NotificationClear), "notifications-clear"),
+    route("unread_count", _view(notifications.UnreadCount), "notifications-unread-count"),
     route(_id("notification_id"), _view(notifications.NotificationDetail), "notification"),
     route(
         f"{_id('notification_id')}/dismiss", _view(notifications.NotificationDismiss), "notification-dismiss"
@@ -160,7 +161,25 @@ _v1: list[URLPattern | URLResolver] = [
     route("instance", _view(instance.InstanceV1), "instance-v1"),
     route("custom_emojis", _view(instance.CustomEmojis), "custom-emojis"),
 ]
+_GROUP_KEY = r"(?P<group_key>[^/]+)"
 _v2 = [
+    route("notifications", _view(notifications.NotificationGroups), "notification-groups"),
+    route(
+        "notifications/unread_count",
+        _view(notifications.UnreadGroupCount),
+        "notification-groups-unread-count",
+    ),
+    route(f"notifications/{_GROUP_KEY}", _view(notifications.NotificationGroupDetail), "notification-group"),
+    route(
+        f"notifications/{_GROUP_KEY}/accounts",
+        _view(notifications.NotificationGroupAccounts),
+        "notification-group-accounts",
+    ),
+    route(
+        f"notifications/{_GROUP_KEY}/dismiss",
+        _view(notifications.NotificationGroupDismiss),
+        "notification-group-dismiss",
+    ),
     route("media", _view(media.MediaCreate), "media"),
     route("search", _view(search.SearchV2), "search"),
     route("filters", _view(instance.FiltersV2), "filters"),

@@ -1,4 +1,5 @@
-"""``/api/v1/notifications``: what happened to me, re-checked against visibility on every read."""
+"""``/api/v1/notifications`` and Mastodon 4.3's grouped ``/api/v2/notifications``: what happened to me,
+re-checked against visibility on every read."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from api.base import MastodonView, Unprocessable, id_list, json_response
+from api.base import MastodonView, Unprocessable, id_list, json_response, link_header
 from api.entities import Entities, iso
 
 # Our stored kinds → Mastodon's notification types (identical today; the map keeps the wire stable).
@@ -92,3 +93,132 @@ class NotificationDismiss(MastodonView):
             raise Unprocessable("Record not found") from None
         notification_dismiss(viewer_employee=self.employee, notification_id=pk)
         return json_response({})
+
+
+def _unread_since(viewer: Any) -> int | None:
+    from timelines.selectors import markers
+
+    marker = markers(viewer, ["notifications"]).get("notifications")
+    return marker.last_read_id if marker else None
+
+
+def _count_limit(request: Request) -> int:
+    raw = request.query_params.get("limit") or "100"
+    try:
+        return max(1, min(int(raw), 1000))
+    except ValueError:
+        raise Unprocessable("limit must be a number") from None
+
+
+class UnreadCount(MastodonView):
+    """Notifications above the notifications marker (what apps show as a badge), at most ``limit``."""
+
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from notifications.selectors import unread_count
+
+        limit = _count_limit(request)
+        return json_response(
+            {"count": unread_count(self.viewer, since_id=_unread_since(self.viewer), limit=limit)}
+        )
+
+
+def render_groups(entities: Entities, groups: list[Any]) -> dict[str, Any]:
+    """Mastodon's GroupedNotificationsResults: the groups, and once each the accounts and statuses
+    they name."""
+    people = {pk for g in groups for pk in g.sample_actor_ids}
+    accounts = entities.accounts_by_id(people)
+    posts = list({n.post_id: n.post for g in groups if (n := g.latest).post_id is not None}.values())
+    rendered = []
+    for g in groups:
+        latest = g.latest
+        group: dict[str, Any] = {
+            "group_key": g.key,
+            "notifications_count": len(g.notifications),
+            "type": TYPES.get(latest.kind, latest.kind),
+            "most_recent_notification_id": str(latest.pk),
+            "page_min_id": str(g.notifications[-1].pk),
+            "page_max_id": str(latest.pk),
+            "latest_page_notification_at": iso(latest.created_at),
+            "sample_account_ids": [str(pk) for pk in g.sample_actor_ids if pk in accounts],
+        }
+        if latest.post_id is not None:
+            group["status_id"] = str(latest.post_id)
+        rendered.append(group)
+    return {
+        "accounts": list(accounts.values()),
+        "statuses": entities.statuses(posts),
+        "notification_groups": rendered,
+    }
+
+
+class NotificationGroups(MastodonView):
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from notifications.selectors import notification_groups
+
+        account_id = request.query_params.get("account_id")
+        grouped = id_list(request, "grouped_types")
+        found = notification_groups(
+            self.viewer,
+            self.page(default=40, maximum=80),
+            types=id_list(request, "types") or None,
+            exclude_types=id_list(request, "exclude_types") or None,
+            account_id=int(account_id) if account_id and account_id.isdigit() else None,
+            grouped_types=grouped if "grouped_types" in request.query_params or grouped else None,
+        )
+        headers = {}
+        if found.groups:
+            link = link_header(request, next_max_id=found.oldest_id, prev_min_id=found.newest_id)
+            headers["Link"] = link
+        return json_response(render_groups(Entities(request, self.viewer), found.groups), headers=headers)
+
+
+class NotificationGroupDetail(MastodonView):
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request, group_key: str) -> HttpResponse:
+        from notifications.selectors import notification_group
+
+        group = notification_group(self.viewer, group_key)
+        return json_response(render_groups(Entities(request, self.viewer), [group]))
+
+
+class NotificationGroupAccounts(MastodonView):
+    """Everyone in a group, newest first (a group's sample shows eight at most)."""
+
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request, group_key: str) -> HttpResponse:
+        from notifications.selectors import notification_group
+
+        group = notification_group(self.viewer, group_key)
+        people = list(dict.fromkeys(n.actor for n in group.notifications))
+        return json_response(Entities(request, self.viewer).accounts(people))
+
+
+class NotificationGroupDismiss(MastodonView):
+    scopes = {"POST": "write:notifications"}
+
+    def post(self, request: Request, group_key: str) -> HttpResponse:
+        from notifications.services import notification_group_dismiss
+
+        notification_group_dismiss(viewer=self.viewer, group_key=group_key)
+        return json_response({})
+
+
+class UnreadGroupCount(MastodonView):
+    """Groups above the notifications marker, at most ``limit`` (Mastodon 4.3's v2 badge)."""
+
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from common.paging import Page
+        from notifications.selectors import notification_groups
+
+        limit = _count_limit(request)
+        since = _unread_since(self.viewer)
+        found = notification_groups(self.viewer, Page(since_id=since, limit=limit))
+        return json_response({"count": len(found.groups)})

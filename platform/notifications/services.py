@@ -237,6 +237,18 @@ def notification_dismiss(*, viewer_employee: Employee, notification_id: int | st
 
 
 @transaction.atomic
+def notification_group_dismiss(*, viewer: Viewer, group_key: str) -> int:
+    """Dismiss every notification of a group (``notifications.selectors.notification_group``) at once;
+    a key that names none of the viewer's is "not found"."""
+    from notifications.selectors import notification_group
+
+    group = notification_group(viewer, group_key)
+    deleted, _ = Notification.objects.filter(
+        pk__in=[n.pk for n in group.notifications], recipient_id=viewer.id
+    ).delete()
+    return deleted
+
+
 def notifications_clear(*, employee: Employee) -> int:
     deleted, _ = Notification.objects.filter(recipient=employee).delete()
     return deleted

@@ -209,6 +209,12 @@ def test_notifications_about_restricted_posts_go_only_to_those_who_see_them(
             if n["status"]
         ]
         assert case.post_id not in shown
+        grouped = api_as(case.outsider).get("/api/v2/notifications").json()
+        assert case.post_id not in [s["id"] for s in grouped["statuses"]]
+        assert case.post_id not in [g.get("status_id") for g in grouped["notification_groups"]]
+    # The grouped form shows the author all of them, each liked by its insider.
+    groups = author.get("/api/v2/notifications", {"types[]": "favourite"}).json()["notification_groups"]
+    assert {g["status_id"] for g in groups} == {c.post_id for c in scene.cases}
 
 
 def test_deactivated_employee_sees_nothing_and_their_token_dies(
