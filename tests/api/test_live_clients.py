@@ -141,6 +141,14 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
     )
     assert "favourite" in kinds
     assert eventually(lambda: [n for n in other.notifications() if n["type"] == "mention"])
+    # Mastodon 4.3's grouped form, as newer apps read it, and the badge count.
+    grouped = me.grouped_notifications()
+    liked = [g for g in grouped["notification_groups"] if g["type"] == "favourite"]
+    assert [str(g["status_id"]) for g in liked] == [str(posted["id"])]
+    assert str(minho.pk) in [str(i) for i in liked[0]["sample_account_ids"]]
+    assert me.notifications_unread_count()["count"] >= 4
+    assert me.announcements() == []
+    assert str(posted["id"]) in [str(s["id"]) for s in me.trending_statuses()]  # liked and boosted
 
     # A direct message waits in minho's conversations ("Direct messages") until he reads it.
     secret = me.status_post(f"@{minho.username} 회의 전에 잠깐 얘기해요", visibility="direct")
