@@ -382,7 +382,7 @@ def hashtag_get(viewer: Viewer, name: str) -> TagResult:
         Hashtag.objects.filter(name=wanted)
         .filter(
             Exists(posts.filter(post_tags__hashtag_id=OuterRef("pk")))
-            | Exists(TagFollow.objects.filter(employee_id=viewer.id, hashtag_id=OuterRef("pk")))
+            | Exists(TagFollow.objects.filter(employee_id=viewer.id or 0, hashtag_id=OuterRef("pk")))
         )
         .first()
     )

@@ -104,7 +104,7 @@ def lists_containing(viewer: Viewer, account_id: int | str) -> list[List]:
 def followed_tags(viewer: Viewer, page: Page) -> list[Hashtag]:
     """The hashtags the viewer follows, newest follow first, paged by the follow's id (each hashtag
     carries it as ``cursor_id``), as ``GET /api/v1/followed_tags``."""
-    if not viewer.is_active:
+    if not viewer.is_active or viewer.id is None:
         return []
     rows = TagFollow.objects.filter(employee_id=viewer.id).filter(**page.id_filter())
     rows = rows.select_related("hashtag").order_by(page.order_by())[: page.limit]
@@ -117,7 +117,7 @@ def followed_tags(viewer: Viewer, page: Page) -> list[Hashtag]:
 
 def followed_tag_ids(viewer: Viewer, hashtag_ids: Sequence[int]) -> set[int]:
     """Which of these hashtags the viewer follows."""
-    if not viewer.is_active or not hashtag_ids:
+    if not viewer.is_active or viewer.id is None or not hashtag_ids:
         return set()
     return set(
         TagFollow.objects.filter(employee_id=viewer.id, hashtag_id__in=hashtag_ids).values_list(
