@@ -99,6 +99,7 @@ def unread_count(viewer: Viewer, *, since_id: int | None, limit: int | None = No
 GROUPED_KINDS = (Kind.FAVOURITE, Kind.REBLOG, Kind.FOLLOW)
 GROUP_SPAN_SECONDS = 12 * 3600
 SAMPLE_ACCOUNTS = 8
+GROUP_SCAN_ROUNDS = 10
 _GROUP_KEY = re.compile(
     r"^(?:ungrouped-(?P<id>\d+)|(?P<kind>favourite|reblog)-(?P<post>\d+)-(?P<span>\d+)|follow-(?P<follow_span>\d+))$"
 )
@@ -166,7 +167,11 @@ def notification_groups(
     bounds = page
     chunk = max(page.limit * 3, 40)
     full = False
-    while not full:
+    # Bounded: thousands of likes of one post are one group, and a page is not worth reading them all
+    # (the group shows the count of what was read; the next page goes on from there).
+    for _ in range(GROUP_SCAN_ROUNDS):
+        if full:
+            break
         batch = list(rows.filter(**bounds.id_filter())[:chunk])
         for n in batch:
             key = group_key(n, grouped)

@@ -12,7 +12,7 @@ from notifications.models import Notification
 from notifications.selectors import GROUP_SPAN_SECONDS
 from notifications.services import deliver_favourite, deliver_follow, deliver_post_created, deliver_reblog
 from tests.api.conftest import People, Queries
-from tests.factories import employee
+from tests.factories import employee, employees_bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +136,23 @@ def test_unread_counts_start_above_the_notifications_marker(api_as, people: Peop
     bad = kim.get("/api/v1/notifications/unread_count", {"limit": "lots"})
     assert bad.status_code == 422 and bad.json() == {"error": "limit must be a number"}
     assert api_as(people.kim, scope="write").get("/api/v2/notifications").status_code == 403
+
+
+def test_a_page_reads_a_bounded_number_of_notifications_and_the_next_goes_on(
+    api_as, people: People, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import notifications.selectors
+
+    monkeypatch.setattr(notifications.selectors, "GROUP_SCAN_ROUNDS", 1)
+    kim = api_as(people.kim)
+    post = _post(kim, "인기 글")
+    fans = employees_bulk("likes", 50)
+    Notification.objects.bulk_create(
+        [Notification(recipient=people.kim, kind="favourite", actor=fan, post_id=int(post)) for fan in fans]
+    )
+    first = kim.get("/api/v2/notifications", {"limit": "5"})  # reads 40 at most (3 × limit, at least 40)
+    [group] = first.json()["notification_groups"]
+    assert group["notifications_count"] == 40
+    after = urlsplit(first["Link"].split(";")[0].strip("<>"))
+    [rest] = kim.get(f"{after.path}?{after.query}").json()["notification_groups"]
+    assert rest["group_key"] == group["group_key"] and rest["notifications_count"] == 10
