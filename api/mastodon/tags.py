@@ -30,7 +30,7 @@ class TagDetail(MastodonView):
         return json_response(tag)
 
 
-class TagFollow(MastodonView):
+class FollowTag(MastodonView):
     scopes = {"POST": "write:follows"}
 
     def post(self, request: Request, name: str) -> HttpResponse:
@@ -42,7 +42,7 @@ class TagFollow(MastodonView):
         return json_response(tag)
 
 
-class TagUnfollow(MastodonView):
+class UnfollowTag(MastodonView):
     scopes = {"POST": "write:follows"}
 
     def post(self, request: Request, name: str) -> HttpResponse:
