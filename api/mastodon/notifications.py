@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from api.base import MastodonView, Unprocessable, id_list, json_response, link_header
 from api.entities import Entities, iso
+from policy import Viewer
 
 # Our stored kinds → Mastodon's notification types (identical today; the map keeps the wire stable).
 TYPES = {
@@ -95,7 +96,7 @@ class NotificationDismiss(MastodonView):
         return json_response({})
 
 
-def _unread_since(viewer: Any) -> int | None:
+def _unread_since(viewer: Viewer) -> int | None:
     from timelines.selectors import markers
 
     marker = markers(viewer, ["notifications"]).get("notifications")
