@@ -136,10 +136,10 @@ def render_groups(entities: Entities, groups: list[Any]) -> dict[str, Any]:
         latest = g.latest
         group: dict[str, Any] = {
             "group_key": g.key,
-            "notifications_count": len(g.notifications),
+            "notifications_count": len(g.members),
             "type": TYPES.get(latest.kind, latest.kind),
             "most_recent_notification_id": str(latest.pk),
-            "page_min_id": str(g.notifications[-1].pk),
+            "page_min_id": str(g.oldest_id),
             "page_max_id": str(latest.pk),
             "latest_page_notification_at": iso(latest.created_at),
             "sample_account_ids": [str(pk) for pk in g.sample_actor_ids if pk in accounts],
@@ -196,8 +196,8 @@ class NotificationGroupAccounts(MastodonView):
         from notifications.selectors import notification_group
 
         group = notification_group(self.viewer, group_key)
-        people = list(dict.fromkeys(n.actor for n in group.notifications))
-        return json_response(Entities(request, self.viewer).accounts(people))
+        accounts = Entities(request, self.viewer).accounts_by_id(group.actor_ids)
+        return json_response([accounts[pk] for pk in group.actor_ids if pk in accounts])
 
 
 class NotificationGroupDismiss(MastodonView):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import QuerySet
@@ -105,29 +105,44 @@ _GROUP_KEY = re.compile(
 )
 
 
-def group_key(notification: Notification, grouped: Iterable[str] = GROUPED_KINDS) -> str:
-    if notification.kind not in grouped:
-        return f"ungrouped-{notification.pk}"
-    span = int(notification.created_at.timestamp()) // GROUP_SPAN_SECONDS
-    if notification.kind == Kind.FOLLOW:
+def _group_key(pk: int, kind: str, post_id: int | None, created_at: datetime, grouped: Iterable[str]) -> str:
+    if kind not in grouped:
+        return f"ungrouped-{pk}"
+    span = int(created_at.timestamp()) // GROUP_SPAN_SECONDS
+    if kind == Kind.FOLLOW:
         return f"follow-{span}"
-    return f"{notification.kind}-{notification.post_id}-{span}"
+    return f"{kind}-{post_id}-{span}"
+
+
+def group_key(notification: Notification, grouped: Iterable[str] = GROUPED_KINDS) -> str:
+    n = notification
+    return _group_key(n.pk, n.kind, n.post_id, n.created_at, grouped)
+
+
+# What grouping reads of each notification: a tuple, not a model (a page may read hundreds).
+_SCANNED = ("id", "kind", "actor_id", "post_id", "created_at")
 
 
 @dataclass
 class NotificationGroup:
     key: str
-    # Newest first: the group's notifications within the page's range.
-    notifications: list[Notification] = field(default_factory=list)
+    # The newest notification of the group within the page's range, with its post and people.
+    latest: Notification
+    # Every notification of the group within that range, newest first, as (id, actor id).
+    members: list[tuple[int, int]]
 
     @property
-    def latest(self) -> Notification:
-        return self.notifications[0]
+    def oldest_id(self) -> int:
+        return self.members[-1][0]
+
+    @property
+    def actor_ids(self) -> list[int]:
+        """Who acted, newest first, each once."""
+        return list(dict.fromkeys(actor for _, actor in self.members))
 
     @property
     def sample_actor_ids(self) -> list[int]:
-        """The people who acted last, newest first, each once."""
-        return list(dict.fromkeys(n.actor_id for n in self.notifications))[:SAMPLE_ACCOUNTS]
+        return self.actor_ids[:SAMPLE_ACCOUNTS]
 
 
 @dataclass
@@ -136,6 +151,27 @@ class GroupPage:
     # The oldest and newest notification the page covers: where the next and previous pages start.
     oldest_id: int | None
     newest_id: int | None
+
+
+def _groups(
+    rows: QuerySet[Notification], scanned: list[tuple[int, str, int, int | None, datetime]], keys: list[str]
+) -> list[NotificationGroup]:
+    """Groups of scanned rows (newest first in each), each with its newest notification read in full:
+    one statement for all of them."""
+    members: dict[str, list[tuple[int, int]]] = {}
+    for (pk, _kind, actor, _post, _at), key in zip(scanned, keys, strict=True):
+        members.setdefault(key, []).append((pk, actor))
+    for found in members.values():
+        found.sort(reverse=True)
+    newest = {key: found[0][0] for key, found in members.items()}
+    loaded = {n.pk: n for n in rows.filter(pk__in=list(newest.values())).select_related(*RELATED)}
+    groups = [
+        NotificationGroup(key, loaded[newest[key]], found)
+        for key, found in members.items()
+        if newest[key] in loaded
+    ]
+    groups.sort(key=lambda g: g.latest.pk, reverse=True)
+    return groups
 
 
 def notification_groups(
@@ -161,63 +197,63 @@ def notification_groups(
             rows = rows.filter(actor_id=int(account_id))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return GroupPage([], None, None)
-    rows = rows.select_related(*RELATED).order_by(page.order_by())
-    groups: dict[str, NotificationGroup] = {}
-    covered: list[int] = []
+    scan = rows.order_by(page.order_by()).values_list(*_SCANNED)
+    scanned: list[tuple[int, str, int, int | None, datetime]] = []
+    keys: list[str] = []
+    seen: set[str] = set()
     bounds = page
-    chunk = max(page.limit * 3, 40)
+    chunk = max(page.limit * 5, 100)
     full = False
     # Bounded: thousands of likes of one post are one group, and a page is not worth reading them all
     # (the group shows the count of what was read; the next page goes on from there).
     for _ in range(GROUP_SCAN_ROUNDS):
-        if full:
-            break
-        batch = list(rows.filter(**bounds.id_filter())[:chunk])
-        for n in batch:
-            key = group_key(n, grouped)
-            if key not in groups:
-                if len(groups) == page.limit:
+        batch = list(scan.filter(**bounds.id_filter())[:chunk])
+        for row in batch:
+            key = _group_key(row[0], row[1], row[3], row[4], grouped)
+            if key not in seen:
+                if len(seen) == page.limit:
                     full = True
                     break
-                groups[key] = NotificationGroup(key)
-            groups[key].notifications.append(n)
-            covered.append(n.pk)
-        if len(batch) < chunk:
+                seen.add(key)
+            scanned.append(row)
+            keys.append(key)
+        if full or len(batch) < chunk:
             break
-        last = batch[-1].pk
+        last = batch[-1][0]
         bounds = (
             Page(max_id=page.max_id, min_id=last)
             if page.ascending
             else Page(max_id=last, since_id=page.since_id)
         )
-    found = list(groups.values())
-    for group in found:
-        group.notifications.sort(key=lambda n: n.pk, reverse=True)
-    found.sort(key=lambda g: g.latest.pk, reverse=True)
-    return GroupPage(found, min(covered, default=None), max(covered, default=None))
+    ids = [row[0] for row in scanned]
+    return GroupPage(_groups(rows, scanned, keys), min(ids, default=None), max(ids, default=None))
 
 
 def notification_group(viewer: Viewer, key: str) -> NotificationGroup:
-    """Every notification of one group, newest first; 404 when none is the viewer's to see."""
+    """Every notification of one group; 404 when none is the viewer's to see."""
     match = _GROUP_KEY.match(key)
     if match is None:
         raise Http404("Record not found")
-    rows = _inbox(viewer).select_related(*RELATED).order_by("-id")
+    rows = _inbox(viewer)
     if match["id"]:
-        rows = rows.filter(pk=int(match["id"]))
+        wanted = rows.filter(pk=int(match["id"]))
     else:
         span = int(match["span"] or match["follow_span"])
         start = datetime.fromtimestamp(span * GROUP_SPAN_SECONDS, tz=UTC)
         end = datetime.fromtimestamp((span + 1) * GROUP_SPAN_SECONDS, tz=UTC)
-        rows = rows.filter(created_at__gte=start, created_at__lt=end)
+        wanted = rows.filter(created_at__gte=start, created_at__lt=end)
         if match["kind"]:
-            rows = rows.filter(kind=match["kind"], post_id=int(match["post"]))
+            wanted = wanted.filter(kind=match["kind"], post_id=int(match["post"]))
         else:
-            rows = rows.filter(kind=Kind.FOLLOW)
-    found = list(rows)
-    if not found:
+            wanted = wanted.filter(kind=Kind.FOLLOW)
+    scanned = list(wanted.order_by("-id").values_list(*_SCANNED))
+    if not scanned:
         raise Http404("Record not found")
-    return NotificationGroup(key, found)
+    # Every row read here has this key: the filters above are what the key says.
+    groups = _groups(rows, scanned, [key] * len(scanned))
+    if not groups:
+        raise Http404("Record not found")
+    return groups[0]
 
 
 def notification_preferences(viewer: Viewer) -> Preferences:

@@ -244,7 +244,7 @@ def notification_group_dismiss(*, viewer: Viewer, group_key: str) -> int:
 
     group = notification_group(viewer, group_key)
     deleted, _ = Notification.objects.filter(
-        pk__in=[n.pk for n in group.notifications], recipient_id=viewer.id
+        pk__in=[pk for pk, _ in group.members], recipient_id=viewer.id
     ).delete()
     return deleted
 
