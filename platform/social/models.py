@@ -130,6 +130,24 @@ class TagFollow(models.Model):
         return f"{self.employee_id} follows #{self.hashtag_id}"
 
 
+class SuggestionDismissal(models.Model):
+    """Someone the employee asked not to be suggested to follow again (``DELETE /api/v1/suggestions/:id``)."""
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dismissed_suggestions"
+    )
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "target"], name="unique_suggestion_dismissal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} dismissed {self.target_id}"
+
+
 class AccountStats(models.Model):
     """An account's public counts, as Mastodon's ``account_stats``: read with the account, never counted
     per request (an executive has 7,000 followers and thousands of posts; counting them cost ~70 ms per

@@ -19,7 +19,7 @@ from common.oncommit import after_commit
 from directory.models import Employee
 from policy import ActionRefused, check_not_barred
 from social.errors import SocialInvalid
-from social.models import Block, Follow, List, ListMember, Mute, RepliesPolicy, TagFollow
+from social.models import Block, Follow, List, ListMember, Mute, RepliesPolicy, SuggestionDismissal, TagFollow
 
 if TYPE_CHECKING:
     from posts.models import Hashtag
@@ -282,6 +282,11 @@ def tag_unfollow(*, employee: Employee, name: str) -> Hashtag:
         return Hashtag(name=key, display_name=typed)
     TagFollow.objects.filter(employee=employee, hashtag=hashtag).delete()
     return hashtag
+
+
+def suggestion_dismiss(*, employee: Employee, target: Employee) -> None:
+    """Never suggest ``target`` to ``employee`` again. Idempotent."""
+    SuggestionDismissal.objects.get_or_create(employee=employee, target=target)
 
 
 def mutes_expire() -> int:
