@@ -13,6 +13,13 @@ from api.mastodon.search import MAX_OFFSET, _int, tags_entities
 from search.selectors import trending_posts, trending_tags
 
 
+def _window(request: Request, *, default: int, most: int) -> tuple[int, int]:
+    """Trends page by ``limit`` and ``offset``, as Mastodon's do."""
+    q = request.query_params
+    limit = _int(q.get("limit"), "limit", default=default, low=1, high=most)
+    return limit, _int(q.get("offset"), "offset", default=0, low=0, high=MAX_OFFSET)
+
+
 class TrendsTags(MastodonView):
     """Public in Mastodon, so apps ask without a token; here an anonymous caller gets an empty list,
     because every tag is counted from posts the caller may see."""
@@ -22,9 +29,7 @@ class TrendsTags(MastodonView):
     user_required = False
 
     def get(self, request: Request) -> HttpResponse:
-        q = request.query_params
-        limit = _int(q.get("limit"), "limit", default=10, low=1, high=20)
-        offset = _int(q.get("offset"), "offset", default=0, low=0, high=MAX_OFFSET)
+        limit, offset = _window(request, default=10, most=20)
         tags = trending_tags(self.viewer, limit=limit, offset=offset)
         return json_response(tags_entities(Entities(request, self.viewer), tags))
 
@@ -37,9 +42,7 @@ class TrendsStatuses(MastodonView):
     user_required = False
 
     def get(self, request: Request) -> HttpResponse:
-        q = request.query_params
-        limit = _int(q.get("limit"), "limit", default=20, low=1, high=40)
-        offset = _int(q.get("offset"), "offset", default=0, low=0, high=MAX_OFFSET)
+        limit, offset = _window(request, default=20, most=40)
         posts = trending_posts(self.viewer, limit=limit, offset=offset)
         return json_response(Entities(request, self.viewer).statuses(posts))
 

@@ -44,15 +44,14 @@ def _kinds(values: Iterable[str] | None) -> list[str] | None:
     return [v for v in values if v in Kind.values]
 
 
-def notification_list(
+def _filtered(
     viewer: Viewer,
-    page: Page,
-    *,
-    types: Iterable[str] | None = None,
-    exclude_types: Iterable[str] | None = None,
-    account_id: int | str | None = None,
-) -> list[Notification]:
-    """One query whatever the page size."""
+    types: Iterable[str] | None,
+    exclude_types: Iterable[str] | None,
+    account_id: int | str | None,
+) -> QuerySet[Notification] | None:
+    """The inbox with Mastodon's ``types``, ``exclude_types`` and ``account_id``; None when the account
+    id is no id (nothing matches)."""
     rows = _inbox(viewer)
     if (kinds := _kinds(types)) is not None:
         rows = rows.filter(kind__in=kinds)
@@ -62,7 +61,22 @@ def notification_list(
         try:
             rows = rows.filter(actor_id=int(account_id))  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            return []
+            return None
+    return rows
+
+
+def notification_list(
+    viewer: Viewer,
+    page: Page,
+    *,
+    types: Iterable[str] | None = None,
+    exclude_types: Iterable[str] | None = None,
+    account_id: int | str | None = None,
+) -> list[Notification]:
+    """One query whatever the page size."""
+    rows = _filtered(viewer, types, exclude_types, account_id)
+    if rows is None:
+        return []
     rows = rows.filter(**page.id_filter()).select_related(*RELATED).order_by(page.order_by())[: page.limit]
     return page.arrange(list(rows))
 
@@ -187,16 +201,9 @@ def notification_groups(
     page holds ``limit`` groups; a group's older notifications past that point belong to the next page
     (where the group shows again, with the same key, as Mastodon's clients expect)."""
     grouped = tuple(_kinds(grouped_types) or ()) if grouped_types is not None else GROUPED_KINDS
-    rows = _inbox(viewer)
-    if (kinds := _kinds(types)) is not None:
-        rows = rows.filter(kind__in=kinds)
-    if (excluded := _kinds(exclude_types)) is not None:
-        rows = rows.exclude(kind__in=excluded)
-    if account_id not in (None, ""):
-        try:
-            rows = rows.filter(actor_id=int(account_id))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return GroupPage([], None, None)
+    rows = _filtered(viewer, types, exclude_types, account_id)
+    if rows is None:
+        return GroupPage([], None, None)
     scan = rows.order_by(page.order_by()).values_list(*_SCANNED)
     scanned: list[tuple[int, str, int, int | None, datetime]] = []
     keys: list[str] = []
