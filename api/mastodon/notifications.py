@@ -25,6 +25,8 @@ TYPES = {
 
 
 def render_notifications(entities: Entities, notifications: list[Any]) -> list[dict[str, Any]]:
+    from notifications.selectors import group_key
+
     actors = [n.actor for n in notifications]
     posts = [n.post for n in notifications if n.post_id is not None]
     accounts = entities.accounts(actors)
@@ -35,7 +37,9 @@ def render_notifications(entities: Entities, notifications: list[Any]) -> list[d
             {
                 "id": str(n.pk),
                 "type": TYPES.get(n.kind, n.kind),
-                "group_key": f"ungrouped-{n.pk}",
+                # The key of its group in /api/v2/notifications, so that a stream event or a v1
+                # page joins the group an app already shows.
+                "group_key": group_key(n),
                 "created_at": iso(n.created_at),
                 "account": account,
                 "status": statuses.get(n.post_id) if n.post_id is not None else None,

@@ -107,8 +107,8 @@ def unread_count(viewer: Viewer, *, since_id: int | None, limit: int | None = No
 #
 # Likes and reposts of one post, and follows, that arrive within the same twelve hours are one group:
 # "최민수 and 4 others liked your post". The group of a notification follows from its own row (kind,
-# post, the twelve-hour span of the day it came in), so nothing is stored for it and it is the same in
-# every read. Any other notification is a group of its own.
+# post, which twelve-hour span since the epoch it came in), so nothing is stored for it and it is the
+# same in every read, v1 and stream events included. Any other notification is a group of its own.
 
 GROUPED_KINDS = (Kind.FAVOURITE, Kind.REBLOG, Kind.FOLLOW)
 GROUP_SPAN_SECONDS = 12 * 3600

@@ -70,6 +70,10 @@ def test_likes_of_one_post_are_one_group_with_its_people_and_the_post_once(api_a
     named = {i for g in body["notification_groups"] for i in g["sample_account_ids"]}
     assert named <= {a["id"] for a in body["accounts"]}
 
+    # A v1 notification names the group it belongs to in v2.
+    v1 = {n["id"]: n["group_key"] for n in kim.get("/api/v1/notifications", {"limit": "30"}).json()}
+    assert v1[likes["most_recent_notification_id"]] == likes["group_key"]
+
     # Ungrouped on request, as Mastodon's ``grouped_types``.
     flat = kim.get("/api/v2/notifications", {"grouped_types[]": "follow"}).json()["notification_groups"]
     assert sum(1 for g in flat if g["type"] == "favourite") == 4
