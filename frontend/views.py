@@ -156,13 +156,14 @@ def unit(request: HttpRequest, viewer: Viewer, unit_id: int) -> HttpResponse:
 @require_GET
 def tag(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
     from posts.text import normalise_tag
+    from social.selectors import follows_tag_named
     from timelines.selectors import tag_timeline
 
     normalised = normalise_tag(name)
     if not normalised:
         raise Http404("Not found")
     extra: dict[str, Any] = {"tag": normalised}
-    if (following := _tag_following(viewer, name)) is not None:
+    if (following := follows_tag_named(viewer, name)) is not None:
         extra["tag_follow"] = {"name": normalised, "following": following}
     return _timeline(
         request,
@@ -175,25 +176,13 @@ def tag(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
     )
 
 
-def _tag_following(viewer: Viewer, name: str) -> bool | None:
-    """Whether the viewer follows the hashtag; None when the name is no hashtag one could follow."""
-    from posts.models import Hashtag
-    from posts.text import tag_named
-    from social.selectors import followed_tag_ids
-
-    named = tag_named(name)
-    if named is None:
-        return None
-    found = Hashtag.objects.filter(name=named[0]).values_list("pk", flat=True).first()
-    return found is not None and bool(followed_tag_ids(viewer, [found]))
-
-
 @employee_view
 @require_POST
 def tag_follow(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
     """Follow or (``undo=1``) unfollow a hashtag: its posts then reach the home timeline."""
     from posts.text import tag_named
     from social.errors import SocialInvalid
+    from social.selectors import follows_tag_named
     from social.services import MAX_FOLLOWED_TAGS, tag_unfollow
     from social.services import tag_follow as follow
 
@@ -212,7 +201,7 @@ def tag_follow(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
         messages.error(request, refused)
     if not _is_htmx(request):
         return HttpResponseRedirect(reverse("web:tag", args=[named[0]]))
-    following = _tag_following(viewer, name)
+    following = follows_tag_named(viewer, name)
     return render(
         request, "frontend/_tag_follow.html", {"tag_follow": {"name": named[0], "following": following}}
     )

@@ -115,6 +115,19 @@ def followed_tags(viewer: Viewer, page: Page) -> list[Hashtag]:
     return tags
 
 
+def follows_tag_named(viewer: Viewer, name: str) -> bool | None:
+    """Whether the viewer follows the hashtag of that name (``#점심``, ``Release``); None when the name is
+    not a hashtag one could follow (``posts.text.tag_named``)."""
+    from posts.text import tag_named
+
+    named = tag_named(name)
+    if named is None:
+        return None
+    if not viewer.is_active or viewer.id is None:
+        return False
+    return TagFollow.objects.filter(employee_id=viewer.id, hashtag__name=named[0]).exists()
+
+
 def followed_tag_ids(viewer: Viewer, hashtag_ids: Sequence[int]) -> set[int]:
     """Which of these hashtags the viewer follows."""
     if not viewer.is_active or viewer.id is None or not hashtag_ids:
