@@ -237,7 +237,8 @@ def list_accounts_remove(*, lst: List, owner: Employee, account_ids: Iterable[in
     ListMember.objects.filter(list=lst, employee_id__in=_ids(account_ids)).delete()
 
 
-def _hashtag_named(name: str, *, create: bool) -> Hashtag | None:
+def _hashtag_named(name: str, *, create: bool) -> Hashtag:
+    """The hashtag of that name; one nobody used yet is created with ``create``, else comes back unsaved."""
     from posts.models import Hashtag
     from posts.text import tag_named
 
@@ -248,7 +249,8 @@ def _hashtag_named(name: str, *, create: bool) -> Hashtag | None:
     if create:
         # Mastodon lets one follow a tag before anyone used it: its first post then reaches the follower.
         Hashtag.objects.bulk_create([Hashtag(name=key, display_name=typed)], ignore_conflicts=True)
-    return Hashtag.objects.filter(name=key).first()
+    found = Hashtag.objects.filter(name=key).first()
+    return found if found is not None else Hashtag(name=key, display_name=typed)
 
 
 @transaction.atomic
@@ -258,7 +260,6 @@ def tag_follow(*, employee: Employee, name: str) -> Hashtag:
     if not employee.is_active:
         raise ActionRefused("This account is deactivated.", rule="inactive")
     hashtag = _hashtag_named(name, create=True)
-    assert hashtag is not None
     if TagFollow.objects.filter(employee=employee, hashtag=hashtag).exists():
         return hashtag
     # Serialises one person's concurrent follows, so the limit holds (their employee row, not a table).
@@ -273,14 +274,9 @@ def tag_follow(*, employee: Employee, name: str) -> Hashtag:
 def tag_unfollow(*, employee: Employee, name: str) -> Hashtag:
     """Stop following a hashtag; what it brought into the home timeline stays there (as Mastodon).
     Idempotent. A tag nobody ever used or followed comes back unsaved: there was nothing to unfollow."""
-    from posts.models import Hashtag
-    from posts.text import tag_named
-
     hashtag = _hashtag_named(name, create=False)
-    if hashtag is None:
-        key, typed = tag_named(name) or ("", "")
-        return Hashtag(name=key, display_name=typed)
-    TagFollow.objects.filter(employee=employee, hashtag=hashtag).delete()
+    if hashtag.pk is not None:
+        TagFollow.objects.filter(employee=employee, hashtag=hashtag).delete()
     return hashtag
 
 
