@@ -196,11 +196,9 @@ def unread_notifications(viewer: Viewer) -> int:
     """Notifications above the read marker, as the badge shows them (capped: "99+")."""
     if not viewer.is_active:
         return 0
-    from notifications.selectors import unread_count
-    from timelines.selectors import markers
+    from notifications.selectors import read_up_to, unread_count
 
-    marker = markers(viewer, ["notifications"]).get("notifications")
-    return unread_count(viewer, since_id=marker.last_read_id if marker else None)
+    return unread_count(viewer, since_id=read_up_to(viewer))
 
 
 def tenant_summary() -> dict[str, Any]:

@@ -10,7 +10,6 @@ from rest_framework.request import Request
 
 from api.base import MastodonView, Unprocessable, id_list, json_response, link_header
 from api.entities import Entities, iso
-from policy import Viewer
 
 # Our stored kinds → Mastodon's notification types (identical today; the map keeps the wire stable).
 TYPES = {
@@ -100,13 +99,6 @@ class NotificationDismiss(MastodonView):
         return json_response({})
 
 
-def _unread_since(viewer: Viewer) -> int | None:
-    from timelines.selectors import markers
-
-    marker = markers(viewer, ["notifications"]).get("notifications")
-    return marker.last_read_id if marker else None
-
-
 def _count_limit(request: Request) -> int:
     raw = request.query_params.get("limit") or "100"
     try:
@@ -121,11 +113,11 @@ class UnreadCount(MastodonView):
     scopes = {"GET": "read:notifications"}
 
     def get(self, request: Request) -> HttpResponse:
-        from notifications.selectors import unread_count
+        from notifications.selectors import read_up_to, unread_count
 
         limit = _count_limit(request)
         return json_response(
-            {"count": unread_count(self.viewer, since_id=_unread_since(self.viewer), limit=limit)}
+            {"count": unread_count(self.viewer, since_id=read_up_to(self.viewer), limit=limit)}
         )
 
 
@@ -221,9 +213,8 @@ class UnreadGroupCount(MastodonView):
 
     def get(self, request: Request) -> HttpResponse:
         from common.paging import Page
-        from notifications.selectors import notification_groups
+        from notifications.selectors import notification_groups, read_up_to
 
         limit = _count_limit(request)
-        since = _unread_since(self.viewer)
-        found = notification_groups(self.viewer, Page(since_id=since, limit=limit))
+        found = notification_groups(self.viewer, Page(since_id=read_up_to(self.viewer), limit=limit))
         return json_response({"count": len(found.groups)})

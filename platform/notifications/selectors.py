@@ -92,6 +92,14 @@ def notification_get(viewer: Viewer, notification_id: int | str) -> Notification
     return found
 
 
+def read_up_to(viewer: Viewer) -> int | None:
+    """The last notification the viewer has read, by their ``notifications`` marker (None: none yet)."""
+    from timelines.selectors import markers
+
+    marker = markers(viewer, ["notifications"]).get("notifications")
+    return marker.last_read_id if marker else None
+
+
 def unread_count(viewer: Viewer, *, since_id: int | None, limit: int | None = None) -> int:
     """Notifications above the read marker (``/api/v1/notifications/unread_count``, the web badge), at
     most ``limit`` of them counted."""
