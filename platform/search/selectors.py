@@ -483,14 +483,12 @@ def trending_posts(viewer: Viewer, *, limit: int = 20, offset: int = 0) -> list[
         dangerously_all_posts().filter(reblog_of_id=OuterRef("pk")).exclude(author_id=OuterRef("author_id"))
     )
     with _no_jit():
-        ids = list(
+        return list(
             posts.annotate(score=_count_of(liked) + _count_of(reposted))
             .filter(score__gt=0)
-            .order_by("-score", "-pk")
-            .values_list("pk", flat=True)[offset : offset + limit]
+            .select_related("author")
+            .order_by("-score", "-pk")[offset : offset + limit]
         )
-        found = {p.pk: p for p in visible_posts(viewer).filter(pk__in=ids).select_related("author")}
-    return [found[pk] for pk in ids if pk in found]
 
 
 def _count_of(rows: QuerySet[Any]) -> Subquery:
