@@ -158,7 +158,7 @@ def _keep_loaded_authors(posts: list[Post], loaded: dict[int, Employee]) -> None
 
 
 # A repost's own figures: it has no text, mentions, media or poll, and nothing counts the wrapper itself.
-_REPOST_DETAILS: tuple[Any, ...] = (0, 0, 0, False, False, False, False, [], [], False, False)
+_REPOST_DETAILS: tuple[Any, ...] = (0, 0, 0, False, False, False, False, False, [], [], False, False)
 
 
 def _preloaded_details(posts: list[Post]) -> dict[int, tuple[Any, ...]]:
@@ -432,6 +432,7 @@ class Entities:
                 status["bookmarked"] = bool(counts.bookmarked)
                 # Mastodon's apps offer "Unpin" by it on the viewer's own posts; a repost is never pinned.
                 status["pinned"] = bool(counts.pinned) and p.reblog_of_id is None
+                status["muted"] = bool(counts.muted)
             status["reblog"] = reblog
             status["poll"] = polls_dicts.get(p.pk)
             return status

@@ -91,6 +91,8 @@ _statuses = [
     route(f"{_id('status_id')}/unbookmark", _view(statuses.Unbookmark), "status-unbookmark"),
     route(f"{_id('status_id')}/pin", _view(statuses.Pin), "status-pin"),
     route(f"{_id('status_id')}/unpin", _view(statuses.Unpin), "status-unpin"),
+    route(f"{_id('status_id')}/mute", _view(statuses.MuteConversation), "status-mute"),
+    route(f"{_id('status_id')}/unmute", _view(statuses.UnmuteConversation), "status-unmute"),
     route(f"{_id('status_id')}/history", _view(statuses.History), "status-history"),
     route(f"{_id('status_id')}/source", _view(statuses.Source), "status-source"),
 ]

@@ -259,6 +259,28 @@ class Unpin(_Reaction):
         return post
 
 
+class MuteConversation(_Reaction):
+    """No more notifications from the conversation the post is in; its statuses say ``muted``."""
+
+    scopes = {"POST": "write:mutes"}
+
+    def act(self, post: Any) -> Any:
+        from posts.services import conversation_mute
+
+        conversation_mute(post=post, employee=self.employee)
+        return post
+
+
+class UnmuteConversation(_Reaction):
+    scopes = {"POST": "write:mutes"}
+
+    def act(self, post: Any) -> Any:
+        from posts.services import conversation_unmute
+
+        conversation_unmute(post=post, employee=self.employee)
+        return post
+
+
 class FavouritedBy(MastodonView):
     scopes = {"GET": "read:accounts"}
 

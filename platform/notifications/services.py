@@ -20,7 +20,7 @@ from common.oncommit import after_commit, enqueue
 from directory.models import Employee
 from notifications.models import Kind, Notification, Preferences, Source
 from policy import Viewer, can_view_post, dangerously_all_posts
-from posts.models import Mention, Post
+from posts.models import ConversationMute, Mention, Post
 from social.filters import is_silenced
 
 # ---- entry points (called after commit by posts and social services) --------------------------------
@@ -97,6 +97,16 @@ def _wants(preferences: Preferences, kind: str, *, reply: bool, follows_actor: b
     return True
 
 
+def _muted_conversation(post: Post, employee_ids: Iterable[int]) -> set[int]:
+    """Those of ``employee_ids`` who muted the conversation ``post`` is in: it stays quiet for them,
+    whatever happens in it (Mastodon's way)."""
+    return set(
+        ConversationMute.objects.filter(
+            thread_id=ConversationMute.thread_of(post), employee_id__in=list(employee_ids)
+        ).values_list("employee_id", flat=True)
+    )
+
+
 def _deliver(
     kind: str,
     *,
@@ -109,6 +119,8 @@ def _deliver(
     from social.models import Follow
 
     wanted = {pk for pk in recipient_ids if pk != actor_id}
+    if post is not None and wanted:
+        wanted -= _muted_conversation(post, wanted)
     if not wanted:
         return 0
     preferences = _preferences(wanted)
@@ -209,7 +221,7 @@ def deliver_poll_ended(poll_id: int) -> int:
     post = poll.post
     voters = set(PollVote.objects.filter(poll=poll).values_list("voter_id", flat=True))
     made = _deliver(Kind.POLL, actor_id=post.author_id, post=post, recipient_ids=voters)
-    if not _preferences([post.author_id])[post.author_id].poll:
+    if not _preferences([post.author_id])[post.author_id].poll or _muted_conversation(post, [post.author_id]):
         return made
     notification, created = Notification.objects.get_or_create(
         recipient_id=post.author_id, kind=Kind.POLL, actor_id=post.author_id, post=post

@@ -268,6 +268,31 @@ class Pin(models.Model):
         return f"{self.employee_id} 📌 {self.post_id}"
 
 
+class ConversationMute(models.Model):
+    """A conversation the employee no longer wants notifications from (Mastodon's ConversationMute):
+    mentions, replies, likes, reposts, poll results and edits in it stay quiet. ``thread_id`` is the
+    conversation's ``Post.thread_id``; like it, not a foreign key, as the first post may be deleted."""
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "thread_id"], name="unique_conversation_mute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} muted thread {self.thread_id}"
+
+    @staticmethod
+    def thread_of(post: Post) -> int:
+        """The conversation a post belongs to; a repost's is its original's."""
+        original = post.reblog_of if post.reblog_of_id is not None else post
+        assert original is not None
+        return int(original.thread_id or original.pk)
+
+
 class PostEdit(models.Model):
     """One version of an edited post (Mastodon's StatusEdit). The first edit also stores the original,
     so the history lists every version, oldest first, the last one equal to the post as it is now."""

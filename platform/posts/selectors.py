@@ -172,6 +172,7 @@ class PostStats:
     reblogged: bool
     bookmarked: bool
     pinned: bool = False
+    muted: bool = False
 
 
 STATS_FIELDS = (
@@ -182,6 +183,7 @@ STATS_FIELDS = (
     "is_reblogged",
     "is_bookmarked",
     "is_pinned",
+    "is_muted",
 )
 
 
@@ -241,6 +243,15 @@ def status_details_sql(
             f"{target} = ANY(ARRAY(SELECT st_pin.post_id FROM posts_pin st_pin"
             " WHERE st_pin.employee_id = %s))",
             [me],
+        ),
+        # Whether the viewer muted the post's conversation. Few people mute any: whether the viewer has
+        # is asked once for the statement (an InitPlan), and only then is each row's thread looked up.
+        "is_muted": (
+            "(EXISTS (SELECT 1 FROM posts_conversationmute st_cm WHERE st_cm.employee_id = %s)"
+            " AND EXISTS (SELECT 1 FROM posts_post st_o JOIN posts_conversationmute st_cm"
+            " ON st_cm.thread_id = COALESCE(st_o.thread_id, st_o.id) AND st_cm.employee_id = %s"
+            f" WHERE st_o.id = {target}))",
+            [me, me],
         ),
         "mention_list": (
             "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', st_m.employee_id, 'username', st_e.username)"

@@ -35,6 +35,7 @@ from posts.errors import MediaInvalid, PostInvalid
 from posts.models import (
     Audience,
     Bookmark,
+    ConversationMute,
     Favourite,
     Hashtag,
     IdempotencyKey,
@@ -722,6 +723,16 @@ def pin_add(*, post: Post, employee: Employee) -> None:
 
 def pin_remove(*, post: Post, employee: Employee) -> None:
     Pin.objects.filter(employee=employee, post=post).delete()
+
+
+def conversation_mute(*, post: Post, employee: Employee) -> None:
+    """Stop notifications from the conversation ``post`` is in (the caller checked the employee may see
+    the post). Idempotent."""
+    ConversationMute.objects.get_or_create(employee=employee, thread_id=ConversationMute.thread_of(post))
+
+
+def conversation_unmute(*, post: Post, employee: Employee) -> None:
+    ConversationMute.objects.filter(employee=employee, thread_id=ConversationMute.thread_of(post)).delete()
 
 
 # --- polls ------------------------------------------------------------------------------------------

@@ -129,6 +129,10 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
         in [conversation["last_status"]["id"] for conversation in api.get("/api/v1/conversations").json()]
     ),
     "trends": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/trends/statuses")),
+    "mute conversation": lambda api, s, c: (
+        api.post(f"/api/v1/statuses/{c.post_id}/mute").status_code == 200
+        and api.get(f"/api/v1/statuses/{c.post_id}").json().get("muted") is True
+    ),
     "favourite": lambda api, s, c: (
         api.post(f"/api/v1/statuses/{c.post_id}/favourite").status_code == 200
         and c.post_id in _ids(api.get("/api/v1/favourites"))
