@@ -106,15 +106,16 @@ def _plain_note(bio: str) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
 
-def account_rows(ids: Iterable[int]) -> QuerySet[Employee]:
-    """Employees with all an Account shows, in one query: the unit joined, the stored counts
-    (``social.AccountStats``, kept by the database) and the rank's name."""
+def with_account_details(employees: QuerySet[Employee]) -> QuerySet[Employee]:
+    """``employees`` with all an Account shows, read in the same query: the unit joined, the stored
+    counts (``social.AccountStats``, kept by the database) and the rank's name."""
     rank_name = Rank.objects.filter(level=OuterRef("rank_level")).values("name")[:1]
-    return (
-        Employee.objects.filter(pk__in=list(ids))
-        .select_related("unit", "stats")
-        .annotate(rank_name=Subquery(rank_name))
-    )
+    return employees.select_related("unit", "stats").annotate(rank_name=Subquery(rank_name))
+
+
+def account_rows(ids: Iterable[int]) -> QuerySet[Employee]:
+    """Employees by id with all an Account shows, in one query (``with_account_details``)."""
+    return with_account_details(Employee.objects.filter(pk__in=list(ids)))
 
 
 def _cached_original(p: Post) -> Post | None:

@@ -63,6 +63,29 @@ def account_lookup(viewer: Any, acct: str) -> Any:
     return found
 
 
+DIRECTORY_ORDERS = ("active", "new")
+
+
+def account_directory(viewer: Any, *, order: str = "active", offset: int = 0, limit: int = 40) -> list[Any]:
+    """Mastodon's profile directory: the company's active employees, with all an Account shows
+    (``api.entities.with_account_details``). ``active``: who posted last first, those who never posted
+    last; ``new``: who joined last first. Profiles are company-wide, as in search; only posts are
+    policy's to hide."""
+    from django.db.models import F
+
+    from api.entities import with_account_details
+    from directory.models import Employee
+
+    if viewer.employee is None or not viewer.is_active:
+        return []
+    people = Employee.objects.filter(is_active=True, unit__isnull=False)
+    if order == "new":
+        ordering = [F("date_joined").desc(), F("id").desc()]
+    else:
+        ordering = [F("stats__last_status_at").desc(nulls_last=True), F("id").desc()]
+    return list(with_account_details(people).order_by(*ordering)[offset : offset + limit])
+
+
 def avatar_subject(account_id: str) -> Any:
     from directory.models import Employee
 

@@ -165,6 +165,7 @@ _v1: list[URLPattern | URLResolver] = [
     route("trends", _view(trends.TrendsTags), "trends"),
     route("instance", _view(instance.InstanceV1), "instance-v1"),
     route("custom_emojis", _view(instance.CustomEmojis), "custom-emojis"),
+    route("directory", _view(accounts.Directory), "directory"),
 ]
 _GROUP_KEY = r"(?P<group_key>[^/]+)"
 _v2 = [

@@ -14,6 +14,9 @@ from api.paging import paged_result
 from directory.services import MAX_PHOTO_BYTES, employee_update_profile
 from search import selectors as search_selectors
 
+# Deep enough for a company of 100,000; offset paging past it only scans.
+MAX_DIRECTORY_OFFSET = 100_000
+
 
 def _int(value: Any, default: int, *, maximum: int) -> int:
     try:
@@ -285,3 +288,24 @@ class FollowRequests(MastodonView):
 
     def get(self, request: Request) -> HttpResponse:
         return json_response([])
+
+
+class Directory(MastodonView):
+    """``GET /api/v1/directory``: everyone in the company, paged with ``offset`` and ``limit``, by recent
+    activity (``order=active``, the default) or by who joined last (``order=new``). ``local`` changes
+    nothing: every account is local."""
+
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request) -> HttpResponse:
+        q = request.query_params
+        order = q.get("order") or "active"
+        if order not in selectors.DIRECTORY_ORDERS:
+            raise Unprocessable(f"order must be one of {', '.join(selectors.DIRECTORY_ORDERS)}")
+        people = selectors.account_directory(
+            self.viewer,
+            order=order,
+            offset=_int(q.get("offset"), 0, maximum=MAX_DIRECTORY_OFFSET),
+            limit=_int(q.get("limit"), 40, maximum=80) or 40,
+        )
+        return json_response(Entities(request, self.viewer).accounts(people))

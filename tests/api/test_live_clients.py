@@ -164,6 +164,15 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
     notes = other.status_post("#회의록 주간회의 정리했습니다")
     eventually(lambda: notes["id"] in [s["id"] for s in me.timeline_home()])
 
+    # minho mutes the lunch thread: jiwoo's next reply in it tells him nothing. The directory lists
+    # both, jiwoo (who posted last) first.
+    assert other.status_mute(posted["id"])["muted"] is True
+    quiet = me.status_reply(reply, f"@{minho.username} 12시에 봬요")
+    nudge = me.status_post(f"@{minho.username} 회의실 예약했어요")
+    eventually(lambda: nudge["id"] in [n["status"]["id"] for n in other.notifications() if n.get("status")])
+    assert quiet["id"] not in [n["status"]["id"] for n in other.notifications() if n.get("status")]
+    assert [a["username"] for a in me.directory(order="active")][:1] == [jiwoo.username]
+
     # Paging back with max_id through the Link header.
     for i in range(4):
         me.status_post(f"페이지 {i}")
