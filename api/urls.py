@@ -106,6 +106,9 @@ _timelines = [
 _notifications = [
     route("clear", _view(notifications.NotificationClear), "notifications-clear"),
     route("unread_count", _view(notifications.UnreadCount), "notifications-unread-count"),
+    route("policy", _view(notifications.NotificationPolicyV1), "notifications-policy-v1"),
+    route("requests", _view(notifications.NotificationRequests), "notification-requests"),
+    route("requests/merged", _view(notifications.NotificationRequestsMerged), "notification-requests-merged"),
     route(_id("notification_id"), _view(notifications.NotificationDetail), "notification"),
     route(
         f"{_id('notification_id')}/dismiss", _view(notifications.NotificationDismiss), "notification-dismiss"
@@ -175,6 +178,7 @@ _v2 = [
         _view(notifications.UnreadGroupCount),
         "notification-groups-unread-count",
     ),
+    route("notifications/policy", _view(notifications.NotificationPolicyV2), "notifications-policy"),
     route(f"notifications/{_GROUP_KEY}", _view(notifications.NotificationGroupDetail), "notification-group"),
     route(
         f"notifications/{_GROUP_KEY}/accounts",

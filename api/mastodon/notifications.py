@@ -218,3 +218,49 @@ class UnreadGroupCount(MastodonView):
         limit = _count_limit(request)
         found = notification_groups(self.viewer, Page(since_id=read_up_to(self.viewer), limit=limit))
         return json_response({"count": len(found.groups)})
+
+
+# Mastodon 4.3's notification policy: what to do with notifications from strangers, new accounts and
+# private mentions. Inside a company everyone is a colleague under their real name, so every kind is
+# accepted and nothing is ever held back as a request. Apps read these to decide whether to show a
+# "filtered notifications" entry; changing the policy is not offered (a 405 says so).
+_NO_PENDING = {"pending_requests_count": 0, "pending_notifications_count": 0}
+
+
+class NotificationPolicyV1(MastodonView):
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request) -> HttpResponse:
+        return json_response(
+            {
+                "filter_not_following": False,
+                "filter_not_followers": False,
+                "filter_new_accounts": False,
+                "filter_private_mentions": False,
+                "summary": _NO_PENDING,
+            }
+        )
+
+
+class NotificationPolicyV2(MastodonView):
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request) -> HttpResponse:
+        kinds = ("not_following", "not_followers", "new_accounts", "private_mentions", "limited_accounts")
+        return json_response({**{f"for_{kind}": "accept" for kind in kinds}, "summary": _NO_PENDING})
+
+
+class NotificationRequests(MastodonView):
+    """Held-back notifications from strangers: never any (see the policy above)."""
+
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request) -> HttpResponse:
+        return json_response([])
+
+
+class NotificationRequestsMerged(MastodonView):
+    scopes = {"GET": "read:notifications"}
+
+    def get(self, request: Request) -> HttpResponse:
+        return json_response({"merged": True})

@@ -85,6 +85,7 @@ def test_bad_limits_are_refused_clearly(api_as, people: People) -> None:
         ("/api/v1/trends/links", None),
         ("/api/v1/instance/rules", None),
         ("/api/v1/instance/peers/", None),
+        ("/api/v1/notifications/requests", "read:notifications"),
     ],
 )
 def test_features_a_tenant_has_no_use_for_answer_an_empty_list(api_as, people: People, path, scope) -> None:  # type: ignore[no-untyped-def]
@@ -118,3 +119,18 @@ def test_the_instance_tells_apps_how_many_posts_may_be_pinned(api_as, people: Pe
     kim = api_as(people.kim)
     assert kim.get("/api/v2/instance").json()["configuration"]["accounts"]["max_pinned_statuses"] == 5
     assert kim.get("/api/v1/instance").json()["configuration"]["accounts"]["max_pinned_statuses"] == 5
+
+
+def test_the_notification_policy_accepts_everyone_and_holds_nothing_back(api_as, people: People) -> None:
+    kim = api_as(people.kim, scope="read:notifications")
+    v2 = kim.get("/api/v2/notifications/policy")
+    assert v2.status_code == 200, v2.content
+    assert v2.json()["for_not_following"] == "accept" and v2.json()["for_private_mentions"] == "accept"
+    assert v2.json()["summary"] == {"pending_requests_count": 0, "pending_notifications_count": 0}
+    v1 = kim.get("/api/v1/notifications/policy/").json()
+    assert v1["filter_not_following"] is False and v1["summary"]["pending_notifications_count"] == 0
+    assert kim.get("/api/v1/notifications/requests/merged").json() == {"merged": True}
+    # The policy is not a setting here: changing it is refused, not silently ignored.
+    refused = api_as(people.kim).patch("/api/v2/notifications/policy", {"for_not_following": "filter"})
+    assert refused.status_code == 405 and refused.json() == {"error": "Method not allowed"}
+    assert api_as(people.kim, scope="write").get("/api/v2/notifications/policy").status_code == 403
