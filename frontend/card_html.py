@@ -144,6 +144,16 @@ def render_actions(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
         f'<button class="act bookmark{" on" if stats.bookmarked else ""}" aria-pressed="{_bool(stats.bookmarked)}"'
         f' aria-label="{bookmark}"><span aria-hidden="true">⚑</span></button></form>',
     ]
+    post = card.post
+    if stats.muted or stats.replies_count or post.in_reply_to_account_id is not None:
+        # Only where there is a conversation to quieten: a reply, or a post with replies.
+        label = escape(gettext("Unmute conversation") if stats.muted else gettext("Mute conversation"))
+        parts += [
+            f'<form method="post" action="{actions}/mute" hx-post="{actions}/mute">{csrf}',
+            undo if stats.muted else "",
+            f'<button class="act mute{" on" if stats.muted else ""}" aria-pressed="{_bool(stats.muted)}"'
+            f' aria-label="{label}" title="{label}"><span aria-hidden="true">🔕</span></button></form>',
+        ]
     if user_id is not None and card.post.author_id == user_id:
         confirm = escape(gettext("Delete this post?"))
         parts.append(

@@ -301,6 +301,21 @@ def bookmark(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse
 
 @employee_view
 @require_POST
+def mute(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    """Turn the conversation's notifications off (or on again with ``undo``)."""
+    from posts.services import conversation_mute, conversation_unmute
+
+    undo = request.POST.get("undo") == "1"
+    me = viewer.employee
+
+    def act(post: Any) -> None:
+        (conversation_unmute if undo else conversation_mute)(post=post, employee=me)
+
+    return _act(request, viewer, post_id, act)
+
+
+@employee_view
+@require_POST
 def reblog(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
     from posts.services import post_reblog, post_unreblog
 

@@ -362,6 +362,32 @@ def test_like_repost_and_bookmark_answer_the_updated_action_bar(office: Office) 
     assert 'data-count="favourites">0<' in unliked
 
 
+def test_a_conversation_is_muted_from_its_cards_and_stays_quiet(office: Office) -> None:
+    from notifications.models import Notification
+    from notifications.services import deliver_post_created
+
+    root = post_create(author=office.kim, text="워크숍 장소 의견 주세요")
+    alone = post_create(author=office.kim, text="답글 없는 글")
+    reply = post_create(author=office.lee, text="@kim 판교요", in_reply_to_id=root.pk)
+    client = signed_in(office.kim)
+    page = body(client.get("/@kim"))
+    assert f'action="/posts/{root.pk}/mute"' in page  # a post with replies can be muted
+    assert f'action="/posts/{alone.pk}/mute"' not in page  # no conversation, no button
+
+    muted = body(client.post(f"/posts/{reply.pk}/mute", HTTP_HX_REQUEST="true"))
+    assert 'class="act mute on" aria-pressed="true"' in muted
+    assert "대화 알림 켜기" in muted or "Unmute conversation" in muted
+    later = post_create(author=office.lee, text="@kim 확정되었나요?", in_reply_to_id=root.pk)
+    deliver_post_created(later.pk)
+    assert not Notification.objects.filter(recipient=office.kim, post=later).exists()
+
+    unmuted = body(client.post(f"/posts/{root.pk}/mute", {"undo": "1"}, HTTP_HX_REQUEST="true"))
+    assert 'class="act mute" aria-pressed="false"' in unmuted
+    again = post_create(author=office.lee, text="@kim 다시 알려드려요", in_reply_to_id=root.pk)
+    deliver_post_created(again.pk)
+    assert Notification.objects.filter(recipient=office.kim, post=again).exists()
+
+
 def test_reposting_a_unit_post_is_refused_with_the_rule(office: Office) -> None:
     post = post_create(author=office.lee, text="영업 내부", audience=Audience.UNIT, unit_id=office.sales.pk)
     response = signed_in(office.kim).post(f"/posts/{post.pk}/reblog", HTTP_HX_REQUEST="true")
@@ -553,5 +579,5 @@ def test_card_links_match_the_url_configuration(office: Office) -> None:
     card = cards.build(Viewer.of(office.lee), [post])[0]
     assert card.url == reverse("web:post", args=["kim", post.pk])
     assert card.author.url == reverse("web:profile", args=["kim"])
-    for action in ["favourite", "reblog", "bookmark", "vote", "delete"]:
+    for action in ["favourite", "reblog", "bookmark", "mute", "vote", "delete"]:
         assert f"{card.actions}/{action}" == reverse(f"web:{action}", args=[post.pk])
