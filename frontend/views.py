@@ -228,6 +228,12 @@ def post_detail(request: HttpRequest, viewer: Viewer, username: str, post_id: in
     if post.author.username.lower() != username.lower():
         raise Http404("Not found")
     ancestors, descendants = status_context(viewer, post)
+    if post.audience == "direct" and post.thread_id is not None:  # posts.models.Audience.DIRECT
+        from timelines.services import conversation_mark_read
+
+        # Reading a message reads its conversation (not found: one who may read it, but is not in it).
+        with contextlib.suppress(Http404):
+            conversation_mark_read(viewer=viewer, thread_id=post.thread_id)
     people = cards.People()
     built = cards.build(viewer, [*ancestors, post, *descendants], people)
     n = len(ancestors)
@@ -241,6 +247,41 @@ def post_detail(request: HttpRequest, viewer: Viewer, username: str, post_id: in
             "descendants": built[n + 1 :],
             "compose": compose,
             "title": _("Post by %(name)s") % {"name": built[n].author.name},
+        },
+    )
+
+
+@employee_view
+@require_GET
+def direct(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    """The viewer's direct-message conversations, the newest last message first, unread ones marked.
+    Opening a conversation's message reads it (``post_detail``)."""
+    from directory.models import Employee
+    from timelines.selectors import conversation_list
+
+    page = _page(request)
+    rows = conversation_list(viewer, page)
+    people = cards.People()
+    by_post = {c.entry.pk: c for c in cards.build(viewer, [r.last_status for r in rows], people)}
+    everyone = {pk for r in rows for pk in r.participant_ids}
+    found = list(Employee.objects.filter(pk__in=everyone).select_related("unit")) if everyone else []
+    persons = {person.pk: person for person in people.people(found)}
+    items = [
+        {
+            "conversation": r,
+            "card": by_post[r.last_status.pk],
+            "with": [persons[pk] for pk in r.participant_ids if pk in persons],
+        }
+        for r in rows
+    ]
+    return render(
+        request,
+        "frontend/direct.html",
+        {
+            "items": items,
+            "more_id": rows[-1].paging_id if len(rows) >= page.limit else None,
+            "title": _("Messages"),
+            "kind": "direct",
         },
     )
 

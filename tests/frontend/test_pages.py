@@ -111,6 +111,7 @@ def test_every_page_answers_for_an_employee_with_a_strict_policy(office: Office)
         "/notifications/",
         "/search/?q=주간회의",
         "/bookmarks/",
+        "/messages/",
         "/settings/",
         "/settings/apps/",
     ]
@@ -129,7 +130,7 @@ def test_every_page_answers_for_an_employee_with_a_strict_policy(office: Office)
 
 def test_anonymous_visitors_are_sent_to_sign_in(office: Office) -> None:
     client = Client(HTTP_HOST=ACME_HOST)
-    for path in ["/", "/company/", "/@kim", "/people/", "/notifications/", "/settings/"]:
+    for path in ["/", "/company/", "/@kim", "/people/", "/notifications/", "/messages/", "/settings/"]:
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith("/login/"), path
@@ -186,6 +187,7 @@ def test_unit_post_is_absent_from_every_page_of_someone_outside_the_unit(office:
         "/@lee",
         "/search/?q=전략",
         f"/units/{office.sales.pk}/",
+        "/messages/",
     ]:
         response = outsider.get(path)
         assert response.status_code == 200, path
@@ -193,6 +195,7 @@ def test_unit_post_is_absent_from_every_page_of_someone_outside_the_unit(office:
     assert outsider.get(f"/@lee/{secret.pk}").status_code == 404
     assert outsider.get(f"/posts/{secret.pk}/actions").status_code == 404
     assert outsider.post(f"/posts/{secret.pk}/favourite").status_code == 404
+    assert outsider.post(f"/posts/{secret.pk}/mute").status_code == 404
 
     insider = signed_in(office.kim)  # in a team below the sales division
     assert insider.get(f"/@lee/{secret.pk}").status_code == 200
@@ -386,6 +389,25 @@ def test_a_conversation_is_muted_from_its_cards_and_stays_quiet(office: Office) 
     again = post_create(author=office.lee, text="@kim 다시 알려드려요", in_reply_to_id=root.pk)
     deliver_post_created(again.pk)
     assert Notification.objects.filter(recipient=office.kim, post=again).exists()
+
+
+def test_messages_list_ones_conversations_and_opening_one_reads_it(office: Office) -> None:
+    dm = post_create(author=office.lee, text="@kim 내일 미팅 자료 부탁해요", audience=Audience.DIRECT)
+    post_create(author=office.lee, text="전사 공지: 주간회의는 10시")  # not a message
+    kim = signed_in(office.kim)
+    page = body(kim.get("/messages/"))
+    assert "내일 미팅 자료 부탁해요" in page and "전사 공지" not in page
+    assert 'class="conversation unread"' in page
+    assert "이영희" in page.split('<p class="with">')[1].split("</p>")[0]  # whom it is with
+    assert 'aria-current="page"' in page.split('href="/messages/"')[1][:40]
+
+    assert kim.get(f"/@lee/{dm.pk}").status_code == 200  # reading the message reads the conversation
+    assert 'class="conversation unread"' not in body(kim.get("/messages/"))
+    # Unread again when the next message arrives; and nobody else sees the conversation.
+    post_create(author=office.lee, text="@kim 10시 전에요", audience=Audience.DIRECT, in_reply_to_id=dm.pk)
+    assert 'class="conversation unread"' in body(kim.get("/messages/"))
+    outsider = body(signed_in(office.choi).get("/messages/"))
+    assert "미팅 자료" not in outsider and "10시 전에요" not in outsider
 
 
 def test_reposting_a_unit_post_is_refused_with_the_rule(office: Office) -> None:
