@@ -57,6 +57,17 @@ def refusal_message(refused: Exception) -> str:
     return str(refused)
 
 
+def invalid_message(invalid: Exception) -> str:
+    """A refused post action's message (``posts.errors.PostInvalid``) in the employee's language."""
+    from posts.services import PIN_LIMIT
+
+    text = str(invalid).removeprefix("Validation failed: ")
+    if text.startswith("You have already pinned the maximum"):
+        return _("You can pin at most %(count)s posts. Unpin one first.") % {"count": PIN_LIMIT}
+    known = _VALIDATION_MESSAGES.get(text)
+    return str(known) if known is not None else text
+
+
 _VALIDATION_MESSAGES = {
     "Text can't be blank": gettext_lazy("Write something first."),
     "A post can have at most 4 images": gettext_lazy("A post can have at most 4 images."),

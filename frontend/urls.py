@@ -38,6 +38,7 @@ urlpatterns = [
     path("posts/<int:post_id>/reblog", views.reblog, name="reblog"),
     path("posts/<int:post_id>/bookmark", views.bookmark, name="bookmark"),
     path("posts/<int:post_id>/mute", views.mute, name="mute"),
+    path("posts/<int:post_id>/pin", views.pin, name="pin"),
     path("posts/<int:post_id>/vote", views.vote, name="vote"),
     path("posts/<int:post_id>/delete", views.delete, name="delete"),
     path("settings/", views.settings_profile, name="settings"),

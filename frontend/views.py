@@ -26,7 +26,14 @@ from django.views.decorators.http import require_GET, require_POST
 import policy
 from common.paging import Page, PageInvalid
 from frontend import cards, selectors
-from frontend.forms import ComposeForm, NotificationPreferencesForm, ProfileForm, TokenForm, refusal_message
+from frontend.forms import (
+    ComposeForm,
+    NotificationPreferencesForm,
+    ProfileForm,
+    TokenForm,
+    invalid_message,
+    refusal_message,
+)
 from policy import Viewer
 
 TIMELINE_SIZE = 40
@@ -296,15 +303,19 @@ def post_actions(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResp
 
 
 def _act(request: HttpRequest, viewer: Viewer, post_id: int, action: Callable[..., Any]) -> HttpResponse:
+    from posts.errors import PostInvalid
+
     post = policy.access_post(viewer, post_id)
     try:
         action(post)
-    except policy.ActionRefused as refused:
+    except (policy.ActionRefused, PostInvalid) as refused:
+        refused_403 = isinstance(refused, policy.ActionRefused)
+        message = refusal_message(refused) if refused_403 else invalid_message(refused)
         if _is_htmx(request):
             return HttpResponse(
-                refusal_message(refused), status=403, content_type="text/plain; charset=utf-8"
+                message, status=403 if refused_403 else 422, content_type="text/plain; charset=utf-8"
             )
-        messages.error(request, refusal_message(refused))
+        messages.error(request, message)
         return _back(request, reverse("web:home"))
     if not _is_htmx(request):
         return _back(request, reverse("web:home"))
@@ -336,6 +347,21 @@ def bookmark(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse
 
     def act(post: Any) -> None:
         (bookmark_remove if undo else bookmark_add)(post=post, employee=me)
+
+    return _act(request, viewer, post_id, act)
+
+
+@employee_view
+@require_POST
+def pin(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    """Pin one's own post to the top of one's profile (or unpin it with ``undo``)."""
+    from posts.services import pin_add, pin_remove
+
+    undo = request.POST.get("undo") == "1"
+    me = viewer.employee
+
+    def act(post: Any) -> None:
+        (pin_remove if undo else pin_add)(post=post, employee=me)
 
     return _act(request, viewer, post_id, act)
 
@@ -509,20 +535,24 @@ def suggest(request: HttpRequest, viewer: Viewer) -> JsonResponse:
 @employee_view
 @require_GET
 def profile(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse:
+    from posts.services import PIN_LIMIT
     from social.selectors import relationships
     from timelines.selectors import account_timeline
 
     person = selectors.employee_by_username(viewer, username)
-    posts = account_timeline(viewer, person.pk, _page(request))
-    people = cards.People()
-    built = cards.build(viewer, posts, people)
     page = _page(request)
+    posts = account_timeline(viewer, person.pk, page)
+    # The first page starts with what the person pinned (as many as one may pin), as Mastodon's does.
+    pinned = [] if page.max_id else account_timeline(viewer, person.pk, Page(limit=PIN_LIMIT), pinned=True)
+    people = cards.People()
+    both = cards.build(viewer, [*pinned, *posts], people)
+    pinned_cards, built = both[: len(pinned)], both[len(pinned) :]
+    more_id = built[-1].id if len(built) >= page.limit else None
     if _is_htmx(request) and page.max_id:
-        return render(
-            request,
-            "frontend/_cards.html",
-            {"cards": built, "more_id": built[-1].id if len(built) >= page.limit else None},
-        )
+        return render(request, "frontend/_cards.html", {"cards": built, "more_id": more_id})
+    # A pinned post shows once on the page: at the top.
+    pinned_ids = {p.pk for p in pinned}
+    built = [card for card in built if card.entry.pk not in pinned_ids]
     relation = relationships(viewer, [person.pk])
     return render(
         request,
@@ -530,9 +560,10 @@ def profile(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse
         {
             "person": people.people([person])[0],
             "cards": built,
+            "pinned": pinned_cards,
             "relation": relation[0] if relation else None,
             "counts": selectors.follow_counts(person),
-            "more_id": built[-1].id if len(built) >= page.limit else None,
+            "more_id": more_id,
             "title": person.display_name,
         },
     )

@@ -391,6 +391,33 @@ def test_a_conversation_is_muted_from_its_cards_and_stays_quiet(office: Office) 
     assert Notification.objects.filter(recipient=office.kim, post=again).exists()
 
 
+def test_own_posts_are_pinned_to_the_top_of_the_profile_five_at_most(office: Office) -> None:
+    mine = [post_create(author=office.kim, text=f"고정할 글 {i}번") for i in range(6)]
+    theirs = post_create(author=office.lee, text="이영희의 글")
+    secret = post_create(author=office.kim, text="@lee 비밀 메시지", audience=Audience.DIRECT)
+    kim = signed_in(office.kim)
+    page = body(kim.get("/@kim"))
+    assert f'action="/posts/{mine[0].pk}/pin"' in page and f'action="/posts/{secret.pk}/pin"' not in page
+    assert f'action="/posts/{theirs.pk}/pin"' not in body(kim.get("/@lee"))  # only one's own
+
+    pinned = body(kim.post(f"/posts/{mine[0].pk}/pin", HTTP_HX_REQUEST="true"))
+    assert 'class="act pin on" aria-pressed="true"' in pinned
+    seen = body(signed_in(office.lee).get("/@kim"))
+    assert 'id="pinned-title"' in seen
+    assert seen.index("고정할 글 0번") < seen.index("고정할 글 5번")  # the oldest, first: pinned
+    assert seen.count("고정할 글 0번") == 1  # once, at the top
+
+    for post in mine[1:5]:
+        assert kim.post(f"/posts/{post.pk}/pin", HTTP_HX_REQUEST="true").status_code == 200
+    refused = kim.post(f"/posts/{mine[5].pk}/pin", HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422 and refused["Content-Type"].startswith("text/plain")
+    assert "5" in body(refused) and ("고정" in body(refused) or "pin at most" in body(refused))
+
+    kim.post(f"/posts/{mine[0].pk}/pin", {"undo": "1"}, HTTP_HX_REQUEST="true")
+    after = body(kim.get("/@kim"))
+    assert after.index("고정할 글 0번") > after.index("고정할 글 5번")  # back in its place in time
+
+
 def test_messages_list_ones_conversations_and_opening_one_reads_it(office: Office) -> None:
     dm = post_create(author=office.lee, text="@kim 내일 미팅 자료 부탁해요", audience=Audience.DIRECT)
     post_create(author=office.lee, text="전사 공지: 주간회의는 10시")  # not a message
@@ -601,5 +628,5 @@ def test_card_links_match_the_url_configuration(office: Office) -> None:
     card = cards.build(Viewer.of(office.lee), [post])[0]
     assert card.url == reverse("web:post", args=["kim", post.pk])
     assert card.author.url == reverse("web:profile", args=["kim"])
-    for action in ["favourite", "reblog", "bookmark", "mute", "vote", "delete"]:
+    for action in ["favourite", "reblog", "bookmark", "mute", "pin", "vote", "delete"]:
         assert f"{card.actions}/{action}" == reverse(f"web:{action}", args=[post.pk])

@@ -345,7 +345,7 @@
   document.addEventListener("htmx:load", function (e) { init(e.detail.elt); });
   document.addEventListener("htmx:responseError", function (e) {
     var xhr = e.detail.xhr;
-    if (xhr && xhr.status === 403 && xhr.responseText && xhr.getResponseHeader("Content-Type").indexOf("text/plain") === 0) {
+    if (xhr && (xhr.status === 403 || xhr.status === 422) && xhr.responseText && xhr.getResponseHeader("Content-Type").indexOf("text/plain") === 0) {
       announce(xhr.responseText); window.alert(xhr.responseText);
     }
   });
