@@ -121,11 +121,27 @@ class UnreadCount(MastodonView):
         )
 
 
-def render_groups(entities: Entities, groups: list[Any]) -> dict[str, Any]:
+PARTIAL_ACCOUNT_FIELDS = ("id", "acct", "url", "avatar", "avatar_static", "locked", "bot")
+
+
+def render_groups(entities: Entities, groups: list[Any], *, partial_avatars: bool = False) -> dict[str, Any]:
     """Mastodon's GroupedNotificationsResults: the groups, and once each the accounts and statuses
-    they name."""
+    they name. ``partial_avatars`` (``expand_accounts=partial_avatars``): only each group's most recent
+    account in full, the others in ``partial_accounts`` as PartialAccountWithAvatar (what an app needs
+    to draw the row of small avatars)."""
     people = {pk for g in groups for pk in g.sample_actor_ids}
     accounts = entities.accounts_by_id(people)
+    partial: dict[int, dict[str, Any]] = {}
+    if partial_avatars:
+        first = {g.sample_actor_ids[0] for g in groups if g.sample_actor_ids}
+        partial = {
+            pk: {field: account[field] for field in PARTIAL_ACCOUNT_FIELDS}
+            for pk, account in accounts.items()
+            if pk not in first
+        }
+        full = {pk: account for pk, account in accounts.items() if pk in first}
+    else:
+        full = accounts
     posts = list({n.post_id: n.post for g in groups if (n := g.latest).post_id is not None}.values())
     rendered = []
     for g in groups:
@@ -143,11 +159,14 @@ def render_groups(entities: Entities, groups: list[Any]) -> dict[str, Any]:
         if latest.post_id is not None:
             group["status_id"] = str(latest.post_id)
         rendered.append(group)
-    return {
-        "accounts": list(accounts.values()),
+    results = {
+        "accounts": list(full.values()),
         "statuses": entities.statuses(posts),
         "notification_groups": rendered,
     }
+    if partial_avatars:
+        results["partial_accounts"] = list(partial.values())
+    return results
 
 
 class NotificationGroups(MastodonView):
@@ -170,7 +189,9 @@ class NotificationGroups(MastodonView):
         if found.groups:
             link = link_header(request, next_max_id=found.oldest_id, prev_min_id=found.newest_id)
             headers["Link"] = link
-        return json_response(render_groups(Entities(request, self.viewer), found.groups), headers=headers)
+        partial = request.query_params.get("expand_accounts") == "partial_avatars"
+        rendered = render_groups(Entities(request, self.viewer), found.groups, partial_avatars=partial)
+        return json_response(rendered, headers=headers)
 
 
 class NotificationGroupDetail(MastodonView):

@@ -79,6 +79,30 @@ def test_likes_of_one_post_are_one_group_with_its_people_and_the_post_once(api_a
     assert sum(1 for g in flat if g["type"] == "favourite") == 4
 
 
+def test_partial_avatars_give_each_groups_newest_account_in_full_and_the_rest_in_brief(
+    api_as, people: People
+) -> None:
+    kim = api_as(people.kim)
+    post = _post(kim, "점심 메뉴 투표합니다")
+    for who in (people.lee, people.choi, people.boss):
+        _like(api_as, who, post)
+    _follow(api_as, people.choi, people.kim)
+
+    body = kim.get("/api/v2/notifications", {"expand_accounts": "partial_avatars"}).json()
+    full = {a["id"] for a in body["accounts"]}
+    brief = {a["id"]: a for a in body["partial_accounts"]}
+    # The likes' newest is boss, the follow's choi: those in full; lee, only in the likes' sample, brief.
+    assert full == {str(people.boss.pk), str(people.choi.pk)}
+    assert set(brief) == {str(people.lee.pk)}
+    lee = brief[str(people.lee.pk)]
+    assert set(lee) == {"id", "acct", "url", "avatar", "avatar_static", "locked", "bot"}
+    assert lee["acct"] == "lee" and lee["avatar"].startswith("http")
+    named = {i for g in body["notification_groups"] for i in g["sample_account_ids"]}
+    assert named == full | set(brief)
+    # Without it (or with "full"), every account in full and no partial list, as before.
+    assert "partial_accounts" not in kim.get("/api/v2/notifications", {"expand_accounts": "full"}).json()
+
+
 def test_likes_twelve_hours_apart_are_two_groups(api_as, people: People) -> None:
     kim = api_as(people.kim)
     post = _post(kim, "오래된 글")
