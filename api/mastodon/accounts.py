@@ -123,6 +123,10 @@ class _GraphAction(MastodonView):
 
 
 class Follow(_GraphAction):
+    """Follow, or change how one follows: ``reblogs=false`` keeps the person's reposts off one's home
+    timeline, ``notify=true`` notifies one of each of their new posts. Left out, an option keeps what
+    it was (Mastodon's way: apps send only the one they change)."""
+
     scopes = {"POST": "write:follows"}
 
     def act(self, target: Any, data: Any) -> None:
@@ -130,7 +134,14 @@ class Follow(_GraphAction):
 
         if target.pk == self.employee.pk:
             raise Unprocessable("You cannot follow yourself")
-        follow_create(follower=self.employee, target=target)
+
+        def option(name: str) -> bool | None:
+            value = data.get(name) if hasattr(data, "get") else None
+            return None if value is None or value == "" else flag(value)
+
+        follow_create(
+            follower=self.employee, target=target, reblogs=option("reblogs"), notify=option("notify")
+        )
 
 
 class Unfollow(_GraphAction):

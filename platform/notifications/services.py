@@ -154,20 +154,33 @@ def _deliver(
 
 
 def deliver_post_created(post_id: int) -> int:
-    """Mentions, and replies (a reply notifies the replied-to author as a mention, Mastodon's way)."""
+    """Mentions, and replies (a reply notifies the replied-to author as a mention, Mastodon's way); and
+    "status" to followers who turned on notifications of the author's posts."""
     post = _post(post_id)
     if post is None or post.reblog_of_id is not None:
         return 0
     recipients = set(Mention.objects.filter(post=post).values_list("employee_id", flat=True))
     if post.in_reply_to_account_id is not None:
         recipients.add(post.in_reply_to_account_id)
-    return _deliver(
+    made = _deliver(
         Kind.MENTION,
         actor_id=post.author_id,
         post=post,
         recipient_ids=recipients,
         replied_to_id=post.in_reply_to_account_id,
     )
+    if post.in_reply_to_account_id in (None, post.author_id):
+        # Followers who asked to hear of the author's every post ("notify"), as Mastodon: not of a
+        # reply to someone else, and not twice for one post (a mention already told them).
+        from social.models import Follow
+
+        notified = Follow.objects.filter(followee_id=post.author_id, notify=True).values_list(
+            "follower_id", flat=True
+        )
+        made += _deliver(
+            Kind.STATUS, actor_id=post.author_id, post=post, recipient_ids=set(notified) - recipients
+        )
+    return made
 
 
 def _original(post: Post) -> Post:

@@ -17,13 +17,26 @@ class Follow(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follower_set"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Mastodon's follow options. ``show_reblogs``: the followee's reposts reach the follower's home
+    # timeline (off: "hide boosts"). ``notify``: a notification of each new post ("status").
+    # Database defaults too, for follows written in bulk (the directory's own-unit follows, imports).
+    show_reblogs = models.BooleanField(default=True, db_default=True)
+    notify = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["follower", "followee"], name="unique_follow"),
             models.CheckConstraint(condition=~models.Q(follower=models.F("followee")), name="no_self_follow"),
         ]
-        indexes = [models.Index(fields=["followee", "follower"], name="follow_by_followee")]
+        indexes = [
+            models.Index(fields=["followee", "follower"], name="follow_by_followee"),
+            # Home reads whose reposts the viewer hides (few rows: an index of exceptions) ...
+            models.Index(
+                fields=["follower"], condition=models.Q(show_reblogs=False), name="follow_hiding_reblogs"
+            ),
+            # ... and a new post, whom to notify.
+            models.Index(fields=["followee"], condition=models.Q(notify=True), name="follow_notifying"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.followee_id}"

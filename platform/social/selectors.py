@@ -239,7 +239,13 @@ def relationships(viewer: Viewer, ids: Sequence[int | str]) -> list[dict[str, An
             )
         )
 
-    following_ids = pairs(Follow, "follower_id", "followee_id")
+    # Whom the viewer follows, with the follow's options (Mastodon's showing_reblogs and notifying).
+    following = {
+        followee: (show_reblogs, notify)
+        for followee, show_reblogs, notify in Follow.objects.filter(
+            follower_id=me, followee_id__in=wanted
+        ).values_list("followee_id", "show_reblogs", "notify")
+    }
     followed_by_ids = pairs(Follow, "followee_id", "follower_id")
     blocking_ids = pairs(Block, "blocker_id", "target_id")
     blocked_by_ids = pairs(Block, "target_id", "blocker_id")
@@ -251,9 +257,9 @@ def relationships(viewer: Viewer, ids: Sequence[int | str]) -> list[dict[str, An
     return [
         {
             "id": str(pk),
-            "following": pk in following_ids,
-            "showing_reblogs": pk in following_ids,
-            "notifying": False,
+            "following": pk in following,
+            "showing_reblogs": following.get(pk, (False, False))[0],
+            "notifying": following.get(pk, (False, False))[1],
             "languages": None,
             "followed_by": pk in followed_by_ids,
             "blocking": pk in blocking_ids,

@@ -52,8 +52,13 @@ def _is_blocked_either_way(a: int, b: int) -> bool:
 
 
 @transaction.atomic
-def follow_create(*, follower: Employee, target: Employee) -> Follow:
-    """Idempotent: following someone already followed returns the existing follow and notifies nobody."""
+def follow_create(
+    *, follower: Employee, target: Employee, reblogs: bool | None = None, notify: bool | None = None
+) -> Follow:
+    """Idempotent: following someone already followed returns the existing follow and notifies nobody.
+    ``reblogs`` and ``notify`` (Mastodon's follow options) are set when given, on a new follow or on one
+    that exists; left out, a new follow shows reposts and does not notify, and an existing one keeps
+    what it had."""
     if follower.pk == target.pk:
         raise ActionRefused("You cannot follow yourself.", rule="self_follow")
     if not follower.is_active:
@@ -63,10 +68,17 @@ def follow_create(*, follower: Employee, target: Employee) -> Follow:
     if _is_blocked_either_way(follower.pk, target.pk):
         raise ActionRefused("You cannot follow this account.", rule="blocked")
     check_not_barred(follower, target, action="follow")
-    follow, created = Follow.objects.get_or_create(follower=follower, followee=target)
+    options = {
+        name: value for name, value in (("show_reblogs", reblogs), ("notify", notify)) if value is not None
+    }
+    follow, created = Follow.objects.get_or_create(follower=follower, followee=target, defaults=options)
     if created:
         after_commit(_feed_merge, follower.pk, target.pk)
         after_commit(_notify_follow, follower.pk, target.pk)
+    elif any(getattr(follow, name) != value for name, value in options.items()):
+        for name, value in options.items():
+            setattr(follow, name, value)
+        follow.save(update_fields=list(options))
     return follow
 
 

@@ -674,7 +674,8 @@ class _Route:
     def _home(self, me: int) -> bool:
         """``timelines.selectors.home_timeline``'s rules: own posts, posts by people followed, and
         taggable posts carrying a hashtag one follows (``timelines.services.fanout_run``); then, for
-        all but one's own, the same rules on mutes and blocks, exclusive lists and replies."""
+        all but one's own, the same rules on mutes and blocks, exclusive lists, hidden reposts and
+        replies."""
         if self.author == me:
             return True
         reached = self._follows(me, self.author) or (self.taggable and me in self._context.tag_followers)
@@ -682,6 +683,8 @@ class _Route:
             return False
         if self.original_author == me:
             return False  # a repost of one's own post
+        if self.original_author is not None and me in self._context.reblogs_hidden.get(self.author, ()):
+            return False  # a repost by someone whose reposts I hide
         if me in self._context.exclusive_owners:
             return False  # the author is on one of my exclusive lists
         if self.reply_to is None or self.reply_to in {self.author, me}:

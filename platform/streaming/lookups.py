@@ -53,6 +53,8 @@ class EventContext:
     exclusive_owners: frozenset[int] = frozenset()
     # Active employees following one of the event's hashtags: its home audience beyond the followers.
     tag_followers: frozenset[int] = frozenset()
+    # Per followee, the followers who hide their reposts (the follow's ``show_reblogs`` is off).
+    reblogs_hidden: dict[int, frozenset[int]] = field(default_factory=dict)
 
 
 def _enter(schema: str) -> None:
@@ -245,11 +247,15 @@ def event_context(
     people = set(authors) | ({reply_to} if reply_to else set())
     if follows:
         by_followee: dict[int, set[int]] = defaultdict(set)
-        for followee, follower in Follow.objects.filter(followee_id__in=people).values_list(
-            "followee_id", "follower_id"
+        hiding: dict[int, set[int]] = defaultdict(set)
+        for followee, follower, show_reblogs in Follow.objects.filter(followee_id__in=people).values_list(
+            "followee_id", "follower_id", "show_reblogs"
         ):
             by_followee[followee].add(follower)
+            if not show_reblogs:
+                hiding[followee].add(follower)
         context.followers = {k: frozenset(v) for k, v in by_followee.items()}
+        context.reblogs_hidden = {k: frozenset(v) for k, v in hiding.items()}
     context.silenced = frozenset(silencers_of(authors))
     if lists:
         by_member: dict[int, set[int]] = defaultdict(set)

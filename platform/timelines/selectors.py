@@ -100,7 +100,8 @@ _BIGINT_MAX = 2**63 - 1
 def _home_rules_sql(me: int) -> tuple[str, list[object]]:
     """Mastodon's home rules on top of visibility: replies only to people the viewer follows (or to
     themself, or the author's own thread), no reposts of the viewer's own posts, nothing from members
-    of the viewer's exclusive lists. On the row ``posts_post``."""
+    of the viewer's exclusive lists, no reposts by people followed with reposts hidden. On the row
+    ``posts_post``."""
     sql = (
         "(posts_post.in_reply_to_account_id IS NULL"
         " OR posts_post.in_reply_to_account_id = posts_post.author_id"
@@ -115,8 +116,12 @@ def _home_rules_sql(me: int) -> tuple[str, list[object]]:
         " AND (posts_post.author_id = %s OR NOT EXISTS (SELECT 1 FROM social_listmember hr_lm"
         " JOIN social_list hr_l ON hr_l.id = hr_lm.list_id WHERE hr_l.owner_id = %s AND hr_l.exclusive"
         " AND hr_lm.employee_id = posts_post.author_id))"
+        # Reposts by people whose reposts the viewer hides: those people are read once for the statement
+        # (an InitPlan over the ``follow_hiding_reblogs`` index), not per row.
+        " AND (posts_post.reblog_of_id IS NULL OR posts_post.author_id <> ALL(ARRAY(SELECT hr_nr.followee_id"
+        " FROM social_follow hr_nr WHERE hr_nr.follower_id = %s AND NOT hr_nr.show_reblogs)))"
     )
-    return sql, [me, me, me, me, me]
+    return sql, [me, me, me, me, me, me]
 
 
 def _not_sql(condition: tuple[str, list[object]]) -> tuple[str, list[object]]:

@@ -273,6 +273,26 @@ def test_a_muted_author_is_left_out_of_the_user_stream_of_a_tag_follower(in_acme
         TagFollow.objects.filter(employee=outsider).delete()
 
 
+def test_reposts_stay_off_the_user_stream_of_a_follower_who_hides_them(in_acme: World) -> None:
+    from social.models import Follow
+
+    world = in_acme
+    author, colleague = world.people["author"], world.people["colleague"]
+    _set_follows(world, ["outsider", "follower"])
+    Follow.objects.filter(follower=world.people["follower"], followee=author).update(show_reblogs=False)
+    streams = {who: sse(world, who, "/api/v1/streaming/user") for who in ("outsider", "follower")}
+    shared = posts.post_create(author=colleague, text="공유할 만한 소식", audience=Audience.COMPANY)
+    repost = posts.post_reblog(post=shared, actor=author)
+    marker = posts.post_create(author=author, text="marker after the repost", audience=Audience.COMPANY)
+    seen = {}
+    for who, stream in streams.items():
+        _, before = stream.until(is_post(marker.pk))
+        seen[who] = {e.json()["id"] for e in before if e.event == "update"}
+        stream.close()
+    assert seen["outsider"] == {str(repost.pk)}
+    assert seen["follower"] == set()  # the author's own posts still come: the marker did
+
+
 def test_user_stream_carries_notifications_and_notification_stream_only_those(in_acme: World) -> None:
     world = in_acme
     user = sse(world, "colleague", "/api/v1/streaming/user")
