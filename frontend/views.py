@@ -579,6 +579,9 @@ def follow(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse:
     try:
         if request.POST.get("undo") == "1":
             follow_delete(follower=viewer.employee, target=person)  # type: ignore[arg-type]
+        elif (notify := request.POST.get("notify")) in ("0", "1"):
+            # The bell beside "Following": notifications of the person's every post, on or off.
+            follow_create(follower=viewer.employee, target=person, notify=notify == "1")  # type: ignore[arg-type]
         else:
             follow_create(follower=viewer.employee, target=person)  # type: ignore[arg-type]
     except policy.ActionRefused as refused:

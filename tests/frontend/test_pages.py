@@ -451,6 +451,13 @@ def test_follow_button_follows_and_unfollows(office: Office) -> None:
     from social.models import Follow
 
     assert Follow.objects.filter(follower=office.kim, followee=office.choi).exists()
+    assert 'id="notify-form"' in html and 'name="notify" value="1"' in html  # the bell, off
+    belled = body(client.post("/@choi/follow", {"notify": "1"}, HTTP_HX_REQUEST="true"))
+    assert 'name="notify" value="0"' in belled and 'class="secondary act on" aria-pressed="true"' in belled
+    assert Follow.objects.get(follower=office.kim, followee=office.choi).notify is True
+    assert 'name="notify" value="0"' in body(client.get("/@choi"))
+    client.post("/@choi/follow", {"notify": "0"}, HTTP_HX_REQUEST="true")
+    assert Follow.objects.get(follower=office.kim, followee=office.choi).notify is False
     client.post("/@choi/follow", {"undo": "1"})
     assert not Follow.objects.filter(follower=office.kim, followee=office.choi).exists()
 
