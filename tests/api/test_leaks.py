@@ -221,6 +221,27 @@ def test_notifications_about_restricted_posts_go_only_to_those_who_see_them(
     assert {g["status_id"] for g in groups} == {c.post_id for c in scene.cases}
 
 
+def test_post_notifications_for_followers_reach_only_those_who_see_the_post(
+    scene: Scene, api_as: Callable[..., Api], people: People
+) -> None:
+    from notifications.models import Notification
+    from notifications.services import deliver_post_created
+
+    # Everyone in the scene asks to hear of each of the author's posts ("notify"), outsiders included
+    # (but the followers post's: following would make them its insider).
+    for case in scene.cases:
+        for who in (case.insider,) if case.name == "followers" else (case.insider, case.outsider):
+            Follow.objects.update_or_create(follower=who, followee=scene.author, defaults={"notify": True})
+    for case in scene.cases:
+        deliver_post_created(int(case.post_id))
+    for case in scene.cases:
+        told = set(Notification.objects.filter(post_id=case.post_id).values_list("recipient_id", flat=True))
+        assert case.insider.pk in told, f"{case.name} post not told to its insider"
+        assert case.outsider.pk not in told, f"{case.name} post told to an outsider"
+        shown = [n["status"]["id"] for n in api_as(case.outsider).get("/api/v1/notifications").json()]
+        assert case.post_id not in shown
+
+
 def test_deactivated_employee_sees_nothing_and_their_token_dies(
     scene: Scene, api_as: Callable[..., Api]
 ) -> None:
