@@ -121,6 +121,7 @@ _v1: list[URLPattern | URLResolver] = [
     path("statuses/", include(_statuses)),
     route("notifications", _view(notifications.NotificationList), "notifications"),
     path("notifications/", include(_notifications)),
+    route("accounts", _view(accounts.AccountsByIds), "accounts"),
     path("accounts/", include(_accounts)),
     route("apps", _view(apps.AppCreate), "apps"),
     route("apps/verify_credentials", _view(apps.AppVerifyCredentials), "apps-verify"),

@@ -14,6 +14,7 @@ from api.paging import paged_result
 from directory.services import MAX_PHOTO_BYTES, employee_update_profile
 from search import selectors as search_selectors
 
+MAX_ACCOUNT_IDS = 40
 # Deep enough for a company of 100,000; offset paging past it only scans.
 MAX_DIRECTORY_OFFSET = 100_000
 
@@ -50,6 +51,20 @@ class UpdateCredentials(MastodonView):
         return json_response(Entities(request, self.viewer).credential_account(employee))
 
     put = patch
+
+
+class AccountsByIds(MastodonView):
+    """``GET /api/v1/accounts?id[]=…`` (Mastodon 4.3): several accounts at once."""
+
+    scopes = {"GET": "read:accounts"}
+
+    def get(self, request: Request) -> HttpResponse:
+        ids = id_list(request, "id")
+        if len(ids) > MAX_ACCOUNT_IDS:
+            raise Unprocessable(f"Validation failed: At most {MAX_ACCOUNT_IDS} ids at once")
+        return json_response(
+            Entities(request, self.viewer).accounts(selectors.accounts_by_ids(self.viewer, ids))
+        )
 
 
 class AccountDetail(MastodonView):

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from api.base import MastodonView, Unprocessable, flag, json_response
+from api.base import MastodonView, Unprocessable, flag, id_list, json_response
 from api.entities import Entities, iso
 from api.paging import paged_result
 from policy import access_post
@@ -94,7 +94,18 @@ def _audience(data: Any) -> tuple[str | None, bool, int | None]:
 
 
 class StatusCreate(MastodonView):
-    scopes = {"POST": "write:statuses"}
+    """``POST /api/v1/statuses`` posts; ``GET /api/v1/statuses?id[]=…`` (Mastodon 4.3) reads several
+    posts at once, those the caller may not see left out as if they did not exist."""
+
+    scopes = {"GET": "read:statuses", "POST": "write:statuses"}
+
+    def get(self, request: Request) -> HttpResponse:
+        from posts.selectors import MAX_IDS, posts_by_ids
+
+        ids = id_list(request, "id")
+        if len(ids) > MAX_IDS:
+            raise Unprocessable(f"Validation failed: At most {MAX_IDS} ids at once")
+        return json_response(Entities(request, self.viewer).statuses(posts_by_ids(self.viewer, ids)))
 
     def post(self, request: Request) -> HttpResponse:
         from posts.services import post_create

@@ -107,6 +107,7 @@ def _ids(response: Any) -> list[str]:
 
 PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
     "by id": lambda api, s, c: api.get(f"/api/v1/statuses/{c.post_id}").status_code == 200,
+    "by ids": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/statuses", {"id[]": [c.post_id]})),
     "home": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/timelines/home")),
     "profile": lambda api, s, c: c.post_id in _ids(api.get(f"/api/v1/accounts/{s.author.pk}/statuses")),
     "hashtag": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/timelines/tag/leak")),
