@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_statuses_come_in_the_order_asked_without_what_the_caller_may_not_see(api_as, people: People) -> None:
     older = post_create(author=people.lee, text="영업팀 주간 보고")
     newer = post_create(author=people.choi, text="연구소 세미나")
-    lab_only = post_create(author=people.choi, text="연구소 내부", audience=Audience.UNIT, unit_id=people.lab.pk)
+    lab_only = post_create(
+        author=people.choi, text="연구소 내부", audience=Audience.UNIT, unit_id=people.lab.pk
+    )
     secret = post_create(author=people.lee, text="@choi 둘만", audience=Audience.DIRECT)
     kim = api_as(people.kim)
     asked = [newer.pk, lab_only.pk, older.pk, secret.pk, 1, newer.pk, "x"]
@@ -30,7 +32,8 @@ def test_statuses_come_in_the_order_asked_without_what_the_caller_may_not_see(ap
 
     too_many = kim.get("/api/v1/statuses", {"id[]": [str(i) for i in range(41)]})
     assert too_many.status_code == 422 and "At most 40 ids" in too_many.json()["error"]
-    assert api_as(people.kim, scope="write").get("/api/v1/statuses", {"id[]": str(older.pk)}).status_code == 403
+    write_only = api_as(people.kim, scope="write")
+    assert write_only.get("/api/v1/statuses", {"id[]": str(older.pk)}).status_code == 403
 
 
 def test_many_statuses_cost_the_statements_of_one(api_as, people: People) -> None:
