@@ -77,6 +77,12 @@ _accounts = [
     route(f"{_id('account_id')}/unblock", _view(accounts.Unblock), "account-unblock"),
     route(f"{_id('account_id')}/mute", _view(accounts.Mute), "account-mute"),
     route(f"{_id('account_id')}/unmute", _view(accounts.Unmute), "account-unmute"),
+    route(f"{_id('account_id')}/note", _view(accounts.Note), "account-note"),
+    route(
+        f"{_id('account_id')}/remove_from_followers",
+        _view(accounts.RemoveFromFollowers),
+        "account-remove-from-followers",
+    ),
 ]
 _statuses = [
     route(_id("status_id"), _view(statuses.StatusDetail), "status"),
@@ -170,6 +176,8 @@ _v1: list[URLPattern | URLResolver] = [
     route("instance", _view(instance.InstanceV1), "instance-v1"),
     route("custom_emojis", _view(instance.CustomEmojis), "custom-emojis"),
     route("directory", _view(accounts.Directory), "directory"),
+    route("profile/avatar", _view(accounts.ProfileAvatar), "profile-avatar"),
+    route("profile/header", _view(accounts.ProfileHeader), "profile-header"),
 ]
 _GROUP_KEY = r"(?P<group_key>[^/]+)"
 _v2 = [

@@ -194,6 +194,50 @@ class Unmute(_GraphAction):
         mute_delete(muter=self.employee, target=target)
 
 
+class Note(_GraphAction):
+    """One's private note about a colleague (``comment``; empty removes it), in the Relationship."""
+
+    scopes = {"POST": "write:accounts"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import account_note_set
+
+        comment = data.get("comment") if hasattr(data, "get") else None
+        account_note_set(author=self.employee, target=target, comment=str(comment or ""))
+
+
+class RemoveFromFollowers(_GraphAction):
+    """Stop someone following oneself, without blocking them."""
+
+    scopes = {"POST": "write:follows"}
+
+    def act(self, target: Any, data: Any) -> None:
+        from social.services import follower_remove
+
+        follower_remove(employee=self.employee, follower=target)
+
+
+class ProfileAvatar(MastodonView):
+    """``DELETE /api/v1/profile/avatar``: the photo goes, the initials avatar comes back."""
+
+    scopes = {"DELETE": "write:accounts"}
+
+    def delete(self, request: Request) -> HttpResponse:
+        from directory.services import employee_remove_photo
+
+        employee = employee_remove_photo(employee=self.employee)
+        return json_response(Entities(request, self.viewer).credential_account(employee))
+
+
+class ProfileHeader(MastodonView):
+    """``DELETE /api/v1/profile/header``: profiles have no header picture of their own to remove."""
+
+    scopes = {"DELETE": "write:accounts"}
+
+    def delete(self, request: Request) -> HttpResponse:
+        return json_response(Entities(request, self.viewer).credential_account(self.employee))
+
+
 class Block(_GraphAction):
     scopes = {"POST": "write:blocks"}
 

@@ -236,6 +236,17 @@ def employee_set_photo(*, employee: Employee, image_bytes: bytes) -> Employee:
     return employee
 
 
+def employee_remove_photo(*, employee: Employee) -> Employee:
+    """Take ``employee``'s photo down: their avatar is their initials again. Nothing to do without one."""
+    previous = employee.photo.name if employee.photo else ""
+    if not previous:
+        return employee
+    employee.photo = None  # type: ignore[assignment]
+    employee.save(update_fields=["photo"])
+    after_commit(employee.photo.storage.delete, previous)
+    return employee
+
+
 MAX_BIO_CHARS = 2000
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 

@@ -161,6 +161,22 @@ class SuggestionDismissal(models.Model):
         return f"{self.employee_id} dismissed {self.target_id}"
 
 
+class AccountNote(models.Model):
+    """A private note about a colleague, seen only by its writer (Mastodon's account note, shown in the
+    Relationship)."""
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    comment = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["author", "target"], name="unique_account_note")]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}'s note on {self.target_id}"
+
+
 class AccountStats(models.Model):
     """An account's public counts, as Mastodon's ``account_stats``: read with the account, never counted
     per request (an executive has 7,000 followers and thousands of posts; counting them cost ~70 ms per

@@ -19,7 +19,17 @@ from common.oncommit import after_commit
 from directory.models import Employee
 from policy import ActionRefused, check_not_barred
 from social.errors import SocialInvalid
-from social.models import Block, Follow, List, ListMember, Mute, RepliesPolicy, SuggestionDismissal, TagFollow
+from social.models import (
+    AccountNote,
+    Block,
+    Follow,
+    List,
+    ListMember,
+    Mute,
+    RepliesPolicy,
+    SuggestionDismissal,
+    TagFollow,
+)
 
 if TYPE_CHECKING:
     from posts.models import Hashtag
@@ -295,6 +305,28 @@ def tag_unfollow(*, employee: Employee, name: str) -> Hashtag:
 def suggestion_dismiss(*, employee: Employee, target: Employee) -> None:
     """Never suggest ``target`` to ``employee`` again. Idempotent."""
     SuggestionDismissal.objects.get_or_create(employee=employee, target=target)
+
+
+MAX_NOTE_CHARS = 2000
+
+
+def account_note_set(*, author: Employee, target: Employee, comment: str) -> None:
+    """Write (or, with an empty comment, remove) one's private note about a colleague."""
+    comment = comment.strip()
+    if len(comment) > MAX_NOTE_CHARS:
+        raise SocialInvalid(
+            f"Validation failed: Comment is too long (maximum is {MAX_NOTE_CHARS} characters)"
+        )
+    if not comment:
+        AccountNote.objects.filter(author=author, target=target).delete()
+        return
+    AccountNote.objects.update_or_create(author=author, target=target, defaults={"comment": comment})
+
+
+def follower_remove(*, employee: Employee, follower: Employee) -> None:
+    """Stop ``follower`` following ``employee`` (Mastodon's remove_from_followers): as if they had
+    unfollowed, without blocking them; they may follow again."""
+    follow_delete(follower=follower, target=employee)
 
 
 def mutes_expire() -> int:

@@ -120,6 +120,31 @@ def test_update_credentials_changes_note_and_photo(acme, api_as, people: People)
     assert "/media/" in data["avatar"]
 
 
+def test_deleting_the_avatar_brings_the_initials_back(
+    acme, api_as, people: People, django_capture_on_commit_callbacks
+) -> None:
+    from directory.models import Employee
+
+    api = api_as(people.kim)
+    api.client.patch(
+        "/api/v1/accounts/update_credentials",
+        data=_multipart({"avatar": png((120, 120))}),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+        HTTP_AUTHORIZATION=f"Bearer {api.token}",
+    )
+    stored = Employee.objects.get(pk=people.kim.pk).photo
+    assert stored and stored.storage.exists(stored.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = api.delete("/api/v1/profile/avatar")
+    assert removed.status_code == 200, removed.content
+    assert "/initials.png" in removed.json()["avatar"] and removed.json()["source"]["note"] == ""
+    assert not Employee.objects.get(pk=people.kim.pk).photo
+    assert not stored.storage.exists(stored.name)  # the file goes too
+    assert api.delete("/api/v1/profile/avatar").status_code == 200  # none left: nothing to do
+    assert api.delete("/api/v1/profile/header").json()["username"] == "kim"
+    assert api_as(people.kim, scope="read").delete("/api/v1/profile/avatar").status_code == 403
+
+
 def test_display_name_is_the_directorys_real_name_not_editable(acme, api_as, people: People) -> None:
     api = api_as(people.kim)
     before = api.get("/api/v1/accounts/verify_credentials").json()["display_name"]
