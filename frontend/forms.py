@@ -242,6 +242,10 @@ class ProfileForm(forms.Form):
         label=gettext_lazy("About me"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     photo = forms.ImageField(label=gettext_lazy("Photo"), required=False)
+    # Offered only to someone with a photo (see __init__); a new photo chosen at the same time wins.
+    remove_photo = forms.BooleanField(
+        label=gettext_lazy("Remove my photo (show my initials)"), required=False
+    )
     locale = forms.ChoiceField(
         label=gettext_lazy("Language"),
         required=False,
@@ -261,6 +265,8 @@ class ProfileForm(forms.Form):
                 *list(field.choices)[1:],
             ]
         self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,image/gif"
+        if not employee.photo:
+            del self.fields["remove_photo"]
 
 
 NOTIFICATION_SOURCES = [

@@ -685,7 +685,7 @@ def search(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @employee_view
 def settings_profile(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    from directory.services import employee_update_profile
+    from directory.services import employee_remove_photo, employee_update_profile
     from frontend.middleware import company_language
 
     me = viewer.employee
@@ -701,6 +701,8 @@ def settings_profile(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                 locale=form.cleaned_data["locale"],  # "" = follow the company's language again
                 photo=photo.read() if photo else None,
             )
+            if form.cleaned_data.get("remove_photo") and not photo:
+                employee_remove_photo(employee=me)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -549,6 +549,15 @@ def test_photo_upload_changes_the_photo_everywhere(office: Office) -> None:
     assert office.kim.photo.url in body(client.get("/@kim"))
     assert "영업 담당" in body(client.get("/@kim"))
 
+    # Taking it down again: the initials come back, the rest of the profile stays.
+    assert 'name="remove_photo"' in body(client.get("/settings/"))
+    removed = client.post("/settings/", {"bio": "영업 담당", "locale": "", "remove_photo": "on"})
+    assert removed.status_code == 302
+    office.kim.refresh_from_db()
+    assert not office.kim.photo and office.kim.bio == "영업 담당"
+    assert "/initials.png" in body(client.get("/@kim"))
+    assert 'name="remove_photo"' not in body(client.get("/settings/"))  # nothing left to remove
+
 
 def test_bad_photo_is_a_form_error(office: Office) -> None:
     bad = io.BytesIO(b"not a picture")
