@@ -115,9 +115,10 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
     assert me.account_verify_credentials()["username"] == jiwoo.username
     assert me.instance()["title"] == "에이크미"
 
-    # minho follows jiwoo; jiwoo's post reaches minho's home through the worker's fan-out.
-    relationship = other.account_follow(jiwoo.pk)
-    assert relationship["following"] is True
+    # minho follows jiwoo, asking to hear of her every post; her post reaches minho's home through
+    # the worker's fan-out.
+    relationship = other.account_follow(jiwoo.pk, notify=True)
+    assert relationship["following"] is True and relationship["notifying"] is True
     posted = me.status_post(f"오늘 #점심 메뉴 정했어요 @{minho.username}")
     assert [t["name"] for t in posted["tags"]] == ["점심"]
     assert [str(m["id"]) for m in posted["mentions"]] == [str(minho.pk)]
@@ -161,6 +162,8 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
     # jiwoo follows #회의록 (not minho): minho's notes reach her home through the worker's fan-out.
     assert me.tag_follow("회의록")["following"] is True
     assert [t["name"] for t in me.followed_tags()] == ["회의록"]
+    plain = me.status_post("오늘 오후 반차입니다")  # no mention: minho hears of it as he asked
+    eventually(lambda: [n for n in other.notifications(types=["status"]) if n["status"]["id"] == plain["id"]])
     notes = other.status_post("#회의록 주간회의 정리했습니다")
     eventually(lambda: notes["id"] in [s["id"] for s in me.timeline_home()])
 
