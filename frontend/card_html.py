@@ -152,7 +152,7 @@ def render_actions(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
             f'<form method="post" action="{actions}/mute" hx-post="{actions}/mute">{csrf}',
             undo if stats.muted else "",
             f'<button class="act mute{" on" if stats.muted else ""}" aria-pressed="{_bool(stats.muted)}"'
-            f' aria-label="{label}" title="{label}"><span aria-hidden="true">🔕</span></button></form>',
+            f' aria-label="{label}" title="{label}"><span aria-hidden="true">⊘</span></button></form>',
         ]
     own = user_id is not None and card.entry.author_id == user_id and card.entry.reblog_of_id is None
     if own and post.audience != "direct":  # posts.models.Audience.DIRECT: a message is never pinned
@@ -162,7 +162,7 @@ def render_actions(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
             f'<form method="post" action="{actions}/pin" hx-post="{actions}/pin">{csrf}',
             undo if pinned else "",
             f'<button class="act pin{" on" if pinned else ""}" aria-pressed="{_bool(pinned)}"'
-            f' aria-label="{label}" title="{label}"><span aria-hidden="true">📌</span></button></form>',
+            f' aria-label="{label}" title="{label}"><span aria-hidden="true">⤒</span></button></form>',
         ]
     if user_id is not None and card.post.author_id == user_id:
         confirm = escape(gettext("Delete this post?"))

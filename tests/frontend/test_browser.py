@@ -411,6 +411,122 @@ def test_a_day_in_the_web_app(cast: Cast, browser: Any, tmp_path: Path) -> None:
         assert session.problems == [], session.problems
 
 
+def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None:
+    author = Session(browser, cast.base)
+    colleague = Session(browser, cast.base)
+    author.sign_in(cast.author)
+    colleague.sign_in(cast.colleague)
+    page, cpage = author.page, colleague.page
+
+    # --- a direct message waits, unread, on the colleague's Messages page until it is opened ---------
+    page.select_option("#id_audience", "direct")
+    page.fill("#id_text", f"@{cast.colleague.username} 내일 회의 전에 잠깐 볼까요?")
+    page.click("#composer-form button[type=submit]")
+    page.locator("#cards article.post", has_text="잠깐 볼까요").wait_for()
+
+    def waiting_unread() -> bool:
+        cpage.goto("/messages/")
+        return cpage.locator("li.conversation.unread", has_text="잠깐 볼까요").count() == 1
+
+    eventually(waiting_unread, what="the message waits unread")
+    assert "한지우" in cpage.locator("li.conversation p.with").first.inner_text()
+    colleague.shot("messages")
+    cpage.locator("li.conversation a.when").first.click()
+    cpage.wait_for_url(re.compile(r"/@.+/\d+$"))
+    cpage.click("nav.sidenav a[href='/messages/']")
+    cpage.wait_for_url(re.compile(r"/messages/$"))
+    assert cpage.locator("li.conversation.unread").count() == 0  # opened: read
+
+    # --- the colleague rings the bell on the author's profile: the author's next post notifies -------
+    cpage.goto(f"/@{cast.author.username}")
+    bell = cpage.locator("#notify-form button")
+    assert bell.get_attribute("aria-pressed") == "false"
+    bell.click()
+    eventually(
+        lambda: cpage.locator("#notify-form button").get_attribute("aria-pressed") == "true",
+        what="the bell is on",
+    )
+    page.goto("/")
+    page.select_option("#id_audience", "company")
+    page.fill("#id_text", "전사 공지: 금요일 오후 반차입니다")
+    page.click("#composer-form button[type=submit]")
+    page.locator("#cards article.post", has_text="오후 반차").wait_for()
+
+    def notified() -> bool:
+        cpage.goto("/notifications/")
+        return "오후 반차" in cpage.locator("main").inner_text()
+
+    eventually(notified, what="the post notifies the colleague who rang the bell")
+
+    # --- pins: five at most, the sixth refused with a message, the pinned one first on the profile ---
+    for i in range(5):
+        page.fill("#id_text", f"고정할 글 {i}번")
+        page.click("#composer-form button[type=submit]")
+        page.locator("#cards article.post", has_text=f"고정할 글 {i}번").wait_for()
+    page.goto(f"/@{cast.author.username}")
+    for i in range(5):
+        card = page.locator("#cards article.post", has_text=f"고정할 글 {i}번")
+        card.locator("button.pin").click()
+        eventually(
+            lambda card=card: card.locator("button.pin").get_attribute("aria-pressed") == "true",
+            what=f"post {i} pinned",
+        )
+    page.locator("#cards article.post", has_text="오후 반차").locator("button.pin").click()
+
+    def refused() -> bool:
+        page.wait_for_timeout(250)  # Playwright delivers the page's events (the alert) while waiting
+        return bool(author.dialogs)
+
+    eventually(refused, what="the sixth pin is refused with a message")
+    assert "5" in author.dialogs[0] and "고정" in author.dialogs[0]
+    page.reload()
+    pinned = page.locator("section.pinned").inner_text()
+    assert all(f"고정할 글 {i}번" in pinned for i in range(5)) and "오후 반차" not in pinned
+    author.shot("profile-pinned")
+
+    # --- the colleague mutes a thread from its action bar: a reply in it stays quiet -------------------
+    cpage.goto(f"/@{cast.author.username}")
+    thread = cpage.locator("#cards article.post", has_text="오후 반차").first
+    thread.locator("a.when").click()
+    cpage.wait_for_url(re.compile(r"/@.+/\d+$"))
+    cpage.fill("#id_text", cpage.locator("#id_text").input_value() + "좋습니다!")
+    cpage.click("#composer-form button[type=submit]")
+    cpage.locator("#cards article.post", has_text="좋습니다!").wait_for()
+    cpage.reload()
+    mute = cpage.locator("#cards article.post", has_text="좋습니다!").locator("button.mute")
+    mute.click()
+    eventually(
+        lambda: (
+            cpage.locator("#cards article.post", has_text="좋습니다!")
+            .locator("button.mute")
+            .get_attribute("aria-pressed")
+            == "true"
+        ),
+        what="the thread is muted",
+    )
+    page.goto(f"/@{cast.colleague.username}")
+    reply = page.locator("#cards article.post", has_text="좋습니다!").first
+    reply.locator("a.when").click()
+    page.wait_for_url(re.compile(r"/@.+/\d+$"))
+    page.fill("#id_text", page.locator("#id_text").input_value() + "고마워요")
+    page.click("#composer-form button[type=submit]")
+    page.locator("#cards article.post", has_text="고마워요").wait_for()
+    page.goto("/")  # a new post, outside the thread
+    page.fill("#id_text", f"@{cast.colleague.username} 다른 이야기예요")
+    page.click("#composer-form button[type=submit]")
+    page.locator("#cards article.post", has_text="다른 이야기예요").wait_for()
+
+    def told_of_the_other() -> bool:
+        cpage.goto("/notifications/")
+        return "다른 이야기예요" in cpage.locator("main").inner_text()
+
+    eventually(told_of_the_other, what="a mention elsewhere still notifies")
+    assert "고마워요" not in cpage.locator("main").inner_text()  # the muted thread stayed quiet
+
+    for session in (author, colleague):
+        assert session.problems == [], session.problems
+
+
 def colleague_sees(cast: Cast, colleague: Session) -> bool:
     button = colleague.page.locator("#new-posts")
     if button.is_visible():
