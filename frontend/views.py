@@ -330,6 +330,7 @@ def favourite(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpRespons
 
     undo = request.POST.get("undo") == "1"
     me = viewer.employee
+    assert me is not None  # employee_view lets employees in only
 
     def act(post: Any) -> None:
         (favourite_remove if undo else favourite_add)(post=post, employee=me)
@@ -344,6 +345,7 @@ def bookmark(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse
 
     undo = request.POST.get("undo") == "1"
     me = viewer.employee
+    assert me is not None  # employee_view lets employees in only
 
     def act(post: Any) -> None:
         (bookmark_remove if undo else bookmark_add)(post=post, employee=me)
@@ -359,6 +361,7 @@ def pin(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
 
     undo = request.POST.get("undo") == "1"
     me = viewer.employee
+    assert me is not None  # employee_view lets employees in only
 
     def act(post: Any) -> None:
         (pin_remove if undo else pin_add)(post=post, employee=me)
@@ -374,6 +377,7 @@ def mute(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
 
     undo = request.POST.get("undo") == "1"
     me = viewer.employee
+    assert me is not None  # employee_view lets employees in only
 
     def act(post: Any) -> None:
         (conversation_unmute if undo else conversation_mute)(post=post, employee=me)
@@ -388,6 +392,7 @@ def reblog(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
 
     undo = request.POST.get("undo") == "1"
     me = viewer.employee
+    assert me is not None  # employee_view lets employees in only
 
     def act(post: Any) -> None:
         (post_unreblog if undo else post_reblog)(post=post, actor=me)
