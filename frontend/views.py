@@ -323,19 +323,29 @@ def _act(request: HttpRequest, viewer: Viewer, post_id: int, action: Callable[..
     return render(request, "frontend/_actions.html", {"card": card})
 
 
+def _toggle(
+    request: HttpRequest,
+    viewer: Viewer,
+    post_id: int,
+    on: Callable[..., Any],
+    off: Callable[..., Any],
+    *,
+    as_: str = "employee",
+) -> HttpResponse:
+    """One of the action bar's toggles: ``on`` the post, or ``off`` with ``undo``, by the viewer (passed
+    to the service as ``as_``)."""
+    me = viewer.employee
+    assert me is not None  # employee_view lets employees in only
+    service = off if request.POST.get("undo") == "1" else on
+    return _act(request, viewer, post_id, lambda post: service(post=post, **{as_: me}))
+
+
 @employee_view
 @require_POST
 def favourite(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
     from posts.services import favourite_add, favourite_remove
 
-    undo = request.POST.get("undo") == "1"
-    me = viewer.employee
-    assert me is not None  # employee_view lets employees in only
-
-    def act(post: Any) -> None:
-        (favourite_remove if undo else favourite_add)(post=post, employee=me)
-
-    return _act(request, viewer, post_id, act)
+    return _toggle(request, viewer, post_id, favourite_add, favourite_remove)
 
 
 @employee_view
@@ -343,46 +353,25 @@ def favourite(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpRespons
 def bookmark(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
     from posts.services import bookmark_add, bookmark_remove
 
-    undo = request.POST.get("undo") == "1"
-    me = viewer.employee
-    assert me is not None  # employee_view lets employees in only
-
-    def act(post: Any) -> None:
-        (bookmark_remove if undo else bookmark_add)(post=post, employee=me)
-
-    return _act(request, viewer, post_id, act)
+    return _toggle(request, viewer, post_id, bookmark_add, bookmark_remove)
 
 
 @employee_view
 @require_POST
 def pin(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
-    """Pin one's own post to the top of one's profile (or unpin it with ``undo``)."""
+    """Pin one's own post to the top of one's profile."""
     from posts.services import pin_add, pin_remove
 
-    undo = request.POST.get("undo") == "1"
-    me = viewer.employee
-    assert me is not None  # employee_view lets employees in only
-
-    def act(post: Any) -> None:
-        (pin_remove if undo else pin_add)(post=post, employee=me)
-
-    return _act(request, viewer, post_id, act)
+    return _toggle(request, viewer, post_id, pin_add, pin_remove)
 
 
 @employee_view
 @require_POST
 def mute(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
-    """Turn the conversation's notifications off (or on again with ``undo``)."""
+    """Turn the conversation's notifications off."""
     from posts.services import conversation_mute, conversation_unmute
 
-    undo = request.POST.get("undo") == "1"
-    me = viewer.employee
-    assert me is not None  # employee_view lets employees in only
-
-    def act(post: Any) -> None:
-        (conversation_unmute if undo else conversation_mute)(post=post, employee=me)
-
-    return _act(request, viewer, post_id, act)
+    return _toggle(request, viewer, post_id, conversation_mute, conversation_unmute)
 
 
 @employee_view
@@ -390,14 +379,7 @@ def mute(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
 def reblog(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
     from posts.services import post_reblog, post_unreblog
 
-    undo = request.POST.get("undo") == "1"
-    me = viewer.employee
-    assert me is not None  # employee_view lets employees in only
-
-    def act(post: Any) -> None:
-        (post_unreblog if undo else post_reblog)(post=post, actor=me)
-
-    return _act(request, viewer, post_id, act)
+    return _toggle(request, viewer, post_id, post_reblog, post_unreblog, as_="actor")
 
 
 @employee_view

@@ -149,6 +149,12 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def shows(page: Any, path: str, text: str, *, where: str = "main") -> bool:
+    """Whether ``text`` is on the page at ``path``, freshly loaded (for ``eventually``)."""
+    page.goto(path)
+    return text in page.locator(where).inner_text()
+
+
 def eventually(check: Callable[[], Any], *, timeout: float = 40.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -345,11 +351,10 @@ def test_a_day_in_the_web_app(cast: Cast, browser: Any, tmp_path: Path) -> None:
     cpage.click("#composer-form button[type=submit]")
     cpage.locator("#cards article.post", has_text="목요일입니다").wait_for()
 
-    def outsider_home_has_it() -> bool:
-        opage.goto("/")
-        return "목요일입니다" in opage.locator("#cards").inner_text()
-
-    eventually(outsider_home_has_it, what="the followed tag's post reaches the outsider's home")
+    eventually(
+        lambda: shows(opage, "/", "목요일입니다", where="#cards"),
+        what="the followed tag's post reaches the outsider's home",
+    )
 
     # --- XSS payloads stay text --------------------------------------------------------------------
     evil = Session(browser, cast.base)
@@ -452,11 +457,10 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
     page.click("#composer-form button[type=submit]")
     page.locator("#cards article.post", has_text="오후 반차").wait_for()
 
-    def notified() -> bool:
-        cpage.goto("/notifications/")
-        return "오후 반차" in cpage.locator("main").inner_text()
-
-    eventually(notified, what="the post notifies the colleague who rang the bell")
+    eventually(
+        lambda: shows(cpage, "/notifications/", "오후 반차"),
+        what="the post notifies the colleague who rang the bell",
+    )
 
     # --- pins: five at most, the sixth refused with a message, the pinned one first on the profile ---
     for i in range(5):
@@ -516,11 +520,9 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
     page.click("#composer-form button[type=submit]")
     page.locator("#cards article.post", has_text="다른 이야기예요").wait_for()
 
-    def told_of_the_other() -> bool:
-        cpage.goto("/notifications/")
-        return "다른 이야기예요" in cpage.locator("main").inner_text()
-
-    eventually(told_of_the_other, what="a mention elsewhere still notifies")
+    eventually(
+        lambda: shows(cpage, "/notifications/", "다른 이야기예요"), what="a mention elsewhere still notifies"
+    )
     assert "고마워요" not in cpage.locator("main").inner_text()  # the muted thread stayed quiet
 
     for session in (author, colleague):
