@@ -149,6 +149,17 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def reply_to(page: Any, path: str, post_text: str, reply: str) -> None:
+    """Open the post showing ``post_text`` on the page at ``path`` and reply ``reply`` from its page (the
+    composer starts with the mentions of the thread)."""
+    page.goto(path)
+    page.locator("#cards article.post", has_text=post_text).first.locator("a.when").click()
+    page.wait_for_url(re.compile(r"/@.+/\d+$"))
+    page.fill("#id_text", page.locator("#id_text").input_value() + reply)
+    page.click("#composer-form button[type=submit]")
+    page.locator("#cards article.post", has_text=reply).wait_for()
+
+
 def shows(page: Any, path: str, text: str, *, where: str = "main") -> bool:
     """Whether ``text`` is on the page at ``path``, freshly loaded (for ``eventually``)."""
     page.goto(path)
@@ -489,13 +500,7 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
     author.shot("profile-pinned")
 
     # --- the colleague mutes a thread from its action bar: a reply in it stays quiet -------------------
-    cpage.goto(f"/@{cast.author.username}")
-    thread = cpage.locator("#cards article.post", has_text="오후 반차").first
-    thread.locator("a.when").click()
-    cpage.wait_for_url(re.compile(r"/@.+/\d+$"))
-    cpage.fill("#id_text", cpage.locator("#id_text").input_value() + "좋습니다!")
-    cpage.click("#composer-form button[type=submit]")
-    cpage.locator("#cards article.post", has_text="좋습니다!").wait_for()
+    reply_to(cpage, f"/@{cast.author.username}", "오후 반차", "좋습니다!")
     cpage.reload()
     mute = cpage.locator("#cards article.post", has_text="좋습니다!").locator("button.mute")
     mute.click()
@@ -508,13 +513,7 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
         ),
         what="the thread is muted",
     )
-    page.goto(f"/@{cast.colleague.username}")
-    reply = page.locator("#cards article.post", has_text="좋습니다!").first
-    reply.locator("a.when").click()
-    page.wait_for_url(re.compile(r"/@.+/\d+$"))
-    page.fill("#id_text", page.locator("#id_text").input_value() + "고마워요")
-    page.click("#composer-form button[type=submit]")
-    page.locator("#cards article.post", has_text="고마워요").wait_for()
+    reply_to(page, f"/@{cast.colleague.username}", "좋습니다!", "고마워요")
     page.goto("/")  # a new post, outside the thread
     page.fill("#id_text", f"@{cast.colleague.username} 다른 이야기예요")
     page.click("#composer-form button[type=submit]")
