@@ -569,6 +569,9 @@ def follow(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse:
         elif (notify := request.POST.get("notify")) in ("0", "1"):
             # The bell beside "Following": notifications of the person's every post, on or off.
             follow_create(follower=viewer.employee, target=person, notify=notify == "1")  # type: ignore[arg-type]
+        elif (reblogs := request.POST.get("reblogs")) in ("0", "1"):
+            # Their reposts in one's home timeline, or not (Mastodon's "hide boosts").
+            follow_create(follower=viewer.employee, target=person, reblogs=reblogs == "1")  # type: ignore[arg-type]
         else:
             follow_create(follower=viewer.employee, target=person)  # type: ignore[arg-type]
     except policy.ActionRefused as refused:

@@ -458,6 +458,11 @@ def test_follow_button_follows_and_unfollows(office: Office) -> None:
     assert 'name="notify" value="0"' in body(client.get("/@choi"))
     client.post("/@choi/follow", {"notify": "0"}, HTTP_HX_REQUEST="true")
     assert Follow.objects.get(follower=office.kim, followee=office.choi).notify is False
+    hidden = body(client.post("/@choi/follow", {"reblogs": "0"}, HTTP_HX_REQUEST="true"))
+    assert 'name="reblogs" value="1"' in hidden  # the next press shows them again
+    assert Follow.objects.get(follower=office.kim, followee=office.choi).show_reblogs is False
+    client.post("/@choi/follow", {"reblogs": "1"}, HTTP_HX_REQUEST="true")
+    assert Follow.objects.get(follower=office.kim, followee=office.choi).show_reblogs is True
     client.post("/@choi/follow", {"undo": "1"})
     assert not Follow.objects.filter(follower=office.kim, followee=office.choi).exists()
 
