@@ -821,6 +821,13 @@ def main() -> None:
         help="only the fixed-rate latency phase, at RATE req/s under the first of --modes, then its table",
     )
     parser.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="with --latency-at: load home closed-loop for SECONDS first, as the full run's throughput phase",
+    )
+    parser.add_argument(
         "--calibrate",
         action="store_true",
         help="only the machine's yardstick: a bare Django hello's req/s against issue 7's ~4,300",
@@ -886,6 +893,11 @@ def main() -> None:
     if args.latency_at:
         with server(modes[0], logdir) as (base, _):
             warm_cursors(base, people, rng)
+            if args.warm:
+                # As in the full run, where the throughput phase comes first: workers whose render
+                # memos are filled, the steady state of a server that has been up a while.
+                tokens = [data.token_for(v) for v in people.regular[:2000]]
+                wrk(base, people.host, ["/api/v1/timelines/home"], tokens, args.warm, logdir)
             latency = phase_latency(base, people, args.seconds, rng, args.latency_at)
         print(f"Latency at {args.latency_at} req/s ({modes[0]}), load {os.getloadavg()[0]:.1f}:")
         print("| endpoint | slice | n | p50 ms | p99 ms | queries max | mean | errors |")
