@@ -368,14 +368,6 @@ def _idempotent_post(author: Employee, key: str) -> Post | None:
 # --- posts ------------------------------------------------------------------------------------------
 
 
-def _has_notified_followers(author: Employee) -> bool:
-    """Whether anyone follows ``author`` with notifications of their posts on (``social.Follow.notify``;
-    an index of those follows only, so this costs one probe)."""
-    from social.models import Follow
-
-    return Follow.objects.filter(followee=author, notify=True).exists()
-
-
 def post_create(
     *,
     author: Employee,
@@ -500,9 +492,9 @@ def _post_create(
         except IntegrityError:
             raise _KeyTaken from None
     _call_later("timelines.services", "post_published", post.pk)
-    if draft.mentioned or post.in_reply_to_account_id is not None or _has_notified_followers(author):
-        # Mentions, replies and followers who asked to hear of every post ("notify") are what a new
-        # post notifies of; without any of them, no task to run.
+    if draft.mentioned or post.in_reply_to_account_id is not None:
+        # Mentions and replies are what a new post notifies of here; without either, no task to run.
+        # (Followers who asked to hear of every post are the fan-out's to find: it reads them anyway.)
         _call_later("notifications.services", "notify_post_created", post.pk)
     _call_later("search.services", "post_index", post.pk)
     _call_later("streaming.publish", "post_created", post.pk, post)

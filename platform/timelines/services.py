@@ -93,9 +93,17 @@ def fanout_run(post_id: int) -> str:
     start = _dangerously_fanout_start(post_id)
     if start is None:
         return "gone"
-    author_id, state, saved_cursor, active_followers, tag_followers = start
+    author_id, state, saved_cursor, active_followers, tag_followers, notify_followers = start
     if state == FanoutState.DONE:
         return "done"
+    if notify_followers and saved_cursor is None:
+        # Followers who asked to hear of each post ("notify"): a post without mentions or a reply
+        # queued no notification task when it was written (posts.services.post_create); the fan-out,
+        # which reads the author's followers anyway, asks for one. Delivery is idempotent, so a
+        # re-run that asks again does no harm.
+        from notifications.services import notify_post_created
+
+        notify_post_created(post_id)
     followers = Follow.objects.filter(followee_id=author_id, follower__is_active=True)
     resumed = saved_cursor is not None
     cursor = saved_cursor or 0
@@ -133,11 +141,13 @@ def fanout_run(post_id: int) -> str:
     return "done"
 
 
-def _dangerously_fanout_start(post_id: int) -> tuple[int, str, int | None, int, list[int]] | None:
+def _dangerously_fanout_start(post_id: int) -> tuple[int, str, int | None, int, list[int], bool] | None:
     """A post's author, fan-out state, saved cursor (None when no run saved one), the author's active
-    followers, and the active followers of its hashtags that it reaches (``TAG_REACH_SQL``), in one
-    statement instead of four (the fan-out runs once per post). Raw access: the fan-out delivers every
-    post, whoever may read it; the readers' timelines filter it."""
+    followers, the active followers of its hashtags that it reaches (``TAG_REACH_SQL``), and whether
+    followers who asked to hear of each post must be told of this one though its writing queued no
+    notification (an original, not a reply, without mentions, by an author someone follows with
+    ``notify``) — in one statement instead of five (the fan-out runs once per post). Raw access: the
+    fan-out delivers every post, whoever may read it; the readers' timelines filter it."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.author_id, p.fanout_state, fp.cursor,"  # noqa: S608 (a constant of this module)
@@ -146,12 +156,15 @@ def _dangerously_fanout_start(post_id: int) -> tuple[int, str, int | None, int, 
             " ARRAY(SELECT DISTINCT tf.employee_id FROM posts_posthashtag ph"
             "  JOIN social_tagfollow tf ON tf.hashtag_id = ph.hashtag_id"
             "  JOIN directory_employee te ON te.id = tf.employee_id"
-            f"  WHERE ph.post_id = p.id AND te.is_active AND te.id <> p.author_id AND {TAG_REACH_SQL})"
+            f"  WHERE ph.post_id = p.id AND te.is_active AND te.id <> p.author_id AND {TAG_REACH_SQL}),"
+            " (p.reblog_of_id IS NULL AND p.in_reply_to_account_id IS NULL"
+            "  AND EXISTS (SELECT 1 FROM social_follow nf WHERE nf.followee_id = p.author_id AND nf.notify)"
+            "  AND NOT EXISTS (SELECT 1 FROM posts_mention nm WHERE nm.post_id = p.id))"
             " FROM posts_post p LEFT JOIN timelines_fanoutprogress fp ON fp.post_id = p.id WHERE p.id = %s",
             [post_id],
         )
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1], row[2], row[3], list(row[4]))
+    return None if row is None else (row[0], row[1], row[2], row[3], list(row[4]), bool(row[5]))
 
 
 def _finish(post_id: int, *, cursor_saved: bool) -> None:

@@ -88,3 +88,23 @@ def test_a_follow_with_options_is_new_and_relationships_show_them(api_as, people
     [relation] = kim.get("/api/v1/accounts/relationships", {"id[]": str(people.choi.pk)}).json()
     assert (relation["showing_reblogs"], relation["notifying"]) == (False, True)
     assert kim.post(f"/api/v1/accounts/{people.choi.pk}/unfollow").json()["notifying"] is False
+
+
+def test_the_fan_out_asks_for_notifications_of_a_post_its_writing_did_not(api_as, people: People) -> None:
+    # A plain post queues no notification task when it is written (posts.services.post_create); the
+    # fan-out finds the followers who asked to hear of it in its first statement and queues one.
+    from timelines.services import _dangerously_fanout_start
+
+    def flagged(post) -> bool:  # type: ignore[no-untyped-def]
+        start = _dangerously_fanout_start(post.pk)
+        assert start is not None
+        return start[5]
+
+    plain = post_create(author=people.boss, text="공지 없음")
+    assert not flagged(plain)  # nobody asked yet
+    _follow(api_as(people.kim), people.boss.pk, notify="true")
+    assert flagged(post_create(author=people.boss, text="전 직원 공지"))
+    # Mentions and replies queued their own task at writing, which tells the notify-followers too.
+    assert not flagged(post_create(author=people.boss, text="@lee 확인 부탁"))
+    assert not flagged(post_create(author=people.boss, text="이어서", in_reply_to_id=plain.pk))
+    assert not flagged(post_create(author=people.lee, text="팔로워가 알림을 켜지 않은 사람의 글"))
