@@ -52,18 +52,6 @@ def account_get(viewer: Any, account_id: str | int) -> Any:
     return found
 
 
-def accounts_by_ids(viewer: Any, ids: list[str]) -> list[Any]:
-    """Employees by account id in the order asked (Mastodon 4.3's ``GET /api/v1/accounts?id[]=``), with
-    all an Account shows; ids that name nobody are left out."""
-    from api.entities import with_account_details
-
-    wanted = list(dict.fromkeys(int(i) for i in ids if str(i).isdigit()))
-    if viewer.employee is None or not wanted:
-        return []
-    found = {e.pk: e for e in with_account_details(_employees().filter(pk__in=wanted))}
-    return [found[pk] for pk in wanted if pk in found]
-
-
 def account_lookup(viewer: Any, acct: str) -> Any:
     """``@handle`` or ``handle@this-host`` → the employee (case-insensitive), else 404."""
     from django.http import Http404

@@ -62,9 +62,9 @@ class AccountsByIds(MastodonView):
         ids = id_list(request, "id")
         if len(ids) > MAX_ACCOUNT_IDS:
             raise Unprocessable(f"Validation failed: At most {MAX_ACCOUNT_IDS} ids at once")
-        return json_response(
-            Entities(request, self.viewer).accounts(selectors.accounts_by_ids(self.viewer, ids))
-        )
+        wanted = list(dict.fromkeys(int(i) for i in ids if i.isdigit()))
+        found = Entities(request, self.viewer).accounts_by_id(wanted)  # ids naming nobody left out
+        return json_response([found[pk] for pk in wanted if pk in found])
 
 
 class AccountDetail(MastodonView):
