@@ -531,15 +531,14 @@ def profile(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse
     posts = account_timeline(viewer, person.pk, page)
     # The first page starts with what the person pinned (as many as one may pin), as Mastodon's does.
     pinned = [] if page.max_id else account_timeline(viewer, person.pk, Page(limit=PIN_LIMIT), pinned=True)
-    people = cards.People()
-    both = cards.build(viewer, [*pinned, *posts], people)
-    pinned_cards, built = both[: len(pinned)], both[len(pinned) :]
-    more_id = built[-1].id if len(built) >= page.limit else None
-    if _is_htmx(request) and page.max_id:
-        return render(request, "frontend/_cards.html", {"cards": built, "more_id": more_id})
+    more_id = str(posts[-1].pk) if len(posts) >= page.limit else None
     # A pinned post shows once on the page: at the top.
     pinned_ids = {p.pk for p in pinned}
-    built = [card for card in built if card.entry.pk not in pinned_ids]
+    people = cards.People()
+    both = cards.build(viewer, [*pinned, *(p for p in posts if p.pk not in pinned_ids)], people)
+    pinned_cards, built = both[: len(pinned)], both[len(pinned) :]
+    if _is_htmx(request) and page.max_id:
+        return render(request, "frontend/_cards.html", {"cards": built, "more_id": more_id})
     relation = relationships(viewer, [person.pk])
     return render(
         request,
