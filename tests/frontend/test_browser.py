@@ -160,6 +160,13 @@ def reply_to(page: Any, path: str, post_text: str, reply: str) -> None:
     page.locator("#cards article.post", has_text=reply).wait_for()
 
 
+def press(button: Any, *, what: str) -> None:
+    """Click a toggle button and wait until the page says it is on. ``button`` is a Playwright locator,
+    found again on every look: htmx swaps the button for a new one."""
+    button.click()
+    eventually(lambda: button.get_attribute("aria-pressed") == "true", what=what)
+
+
 def shows(page: Any, path: str, text: str, *, where: str = "main") -> bool:
     """Whether ``text`` is on the page at ``path``, freshly loaded (for ``eventually``)."""
     page.goto(path)
@@ -350,11 +357,7 @@ def test_a_day_in_the_web_app(cast: Cast, browser: Any, tmp_path: Path) -> None:
     opage.goto("/tags/%EC%A3%BC%EA%B0%84%ED%9A%8C%EC%9D%98")
     follow = opage.locator("#tag-follow-form button")
     assert follow.get_attribute("aria-pressed") == "false"
-    follow.click()
-    eventually(
-        lambda: opage.locator("#tag-follow-form button").get_attribute("aria-pressed") == "true",
-        what="the tag is followed",
-    )
+    press(follow, what="the tag is followed")
     assert opage.locator("#tag-follow-form button").inner_text().strip() == "팔로잉"
     outsider.shot("tag-followed")
     cpage.goto("/")  # the outsider does not follow the colleague
@@ -457,11 +460,7 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
     cpage.goto(f"/@{cast.author.username}")
     bell = cpage.locator("#notify-form button")
     assert bell.get_attribute("aria-pressed") == "false"
-    bell.click()
-    eventually(
-        lambda: cpage.locator("#notify-form button").get_attribute("aria-pressed") == "true",
-        what="the bell is on",
-    )
+    press(bell, what="the bell is on")
     page.goto("/")
     page.select_option("#id_audience", "company")
     page.fill("#id_text", "전사 공지: 금요일 오후 반차입니다")
@@ -480,12 +479,8 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
         page.locator("#cards article.post", has_text=f"고정할 글 {i}번").wait_for()
     page.goto(f"/@{cast.author.username}")
     for i in range(5):
-        card = page.locator("#cards article.post", has_text=f"고정할 글 {i}번")
-        card.locator("button.pin").click()
-        eventually(
-            lambda card=card: card.locator("button.pin").get_attribute("aria-pressed") == "true",
-            what=f"post {i} pinned",
-        )
+        pin = page.locator("#cards article.post", has_text=f"고정할 글 {i}번").locator("button.pin")
+        press(pin, what=f"post {i} pinned")
     page.locator("#cards article.post", has_text="오후 반차").locator("button.pin").click()
 
     def refused() -> bool:
@@ -503,16 +498,7 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
     reply_to(cpage, f"/@{cast.author.username}", "오후 반차", "좋습니다!")
     cpage.reload()
     mute = cpage.locator("#cards article.post", has_text="좋습니다!").locator("button.mute")
-    mute.click()
-    eventually(
-        lambda: (
-            cpage.locator("#cards article.post", has_text="좋습니다!")
-            .locator("button.mute")
-            .get_attribute("aria-pressed")
-            == "true"
-        ),
-        what="the thread is muted",
-    )
+    press(mute, what="the thread is muted")
     reply_to(page, f"/@{cast.colleague.username}", "좋습니다!", "고마워요")
     page.goto("/")  # a new post, outside the thread
     page.fill("#id_text", f"@{cast.colleague.username} 다른 이야기예요")
