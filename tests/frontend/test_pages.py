@@ -19,7 +19,7 @@ from directory.models import Employee, OrgUnit
 from directory.services import PolicyInput, employee_create, tenant_policy_update, unit_create
 from policy.rules import invalidate as invalidate_policy
 from posts.models import Audience, Post
-from posts.services import favourite_add, post_create
+from posts.services import favourite_add, pin_add, post_create
 from social.services import follow_create
 from tenants.models import Tenant
 from tests.conftest import ACME_HOST
@@ -179,6 +179,7 @@ def test_unit_post_is_absent_from_every_page_of_someone_outside_the_unit(office:
         author=office.lee, text="#주간회의 영업 전략 비밀", audience=Audience.UNIT, unit_id=office.sales.pk
     )
     follow_create(follower=office.choi, target=office.lee)
+    pin_add(post=secret, employee=office.lee)  # the profile's pinned section is a read path too
     outsider = signed_in(office.choi)
     for path in [
         "/",
@@ -199,6 +200,7 @@ def test_unit_post_is_absent_from_every_page_of_someone_outside_the_unit(office:
 
     insider = signed_in(office.kim)  # in a team below the sales division
     assert insider.get(f"/@lee/{secret.pk}").status_code == 200
+    assert 'id="pinned-title"' in body(insider.get("/@lee"))  # pinned, and shown to who may see it
     assert "영업 전략 비밀" in body(insider.get("/tags/주간회의"))
     assert "영업 전략 비밀" in body(insider.get(f"/units/{office.sales.pk}/"))
 
