@@ -48,11 +48,20 @@ def error(message: str, status: int, **extra: Any) -> HttpResponse:
 def _invalid_exceptions() -> tuple[type[BaseException], ...]:
     """The domain's "bad input" errors, each answered 422 with its message (imported late: the API
     sits above every app)."""
+    from filters.errors import FilterInvalid
     from posts.errors import PostInvalid
     from social.errors import SocialInvalid
     from timelines.services import MarkerInvalid
 
-    return (PostInvalid, SocialInvalid, MarkerInvalid, Unprocessable, PageInvalid, DjangoValidationError)
+    return (
+        PostInvalid,
+        SocialInvalid,
+        FilterInvalid,
+        MarkerInvalid,
+        Unprocessable,
+        PageInvalid,
+        DjangoValidationError,
+    )
 
 
 def _message(exc: BaseException) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -25,6 +26,8 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from directory.models import Employee, Rank
+from filters.models import Filter, FilterKeyword, FilterStatus
+from filters.selectors import ActiveFilter, FilterSet, Hit, active_filters, hidden_in, searchable_text
 from policy import Viewer
 from posts.models import (
     Audience,
@@ -209,6 +212,30 @@ class Entities:
         self.base = f"{request.scheme}://{request.get_host()}"
         self.schema = connection.schema_name  # type: ignore[attr-defined]
         self._accounts: dict[int, dict[str, Any]] = {}
+        # The viewer's keyword filters that cover each rendered post, by the post's id.
+        self.filter_hits: dict[int, tuple[Hit, ...]] = {}
+
+    @cached_property
+    def filters(self) -> FilterSet:
+        """The viewer's keyword filters in force: no query for one who has none."""
+        return active_filters(self.viewer)
+
+    def hidden_in(self, context: str, post_id: int | None) -> bool:
+        """Whether a rendered post is one the viewer's "hide" filters leave out in ``context``."""
+        return post_id is not None and hidden_in(self.filter_hits.get(post_id, ()), context)
+
+    def timeline(self, context: str) -> Callable[[list[Post]], list[dict[str, Any]]]:
+        """``statuses`` for a page shown in a filter ``context`` ("home", "public", "account",
+        "thread"): the posts a "hide" filter covers there are left out, as Mastodon's apps expect of a
+        filter they did not apply themselves; the others carry ``filtered``."""
+
+        def render(posts: list[Post]) -> list[dict[str, Any]]:
+            rendered = self.statuses(posts)
+            if not self.filter_hits:
+                return rendered
+            return [s for p, s in zip(posts, rendered, strict=True) if not self.hidden_in(context, p.pk)]
+
+        return render
 
     # -- accounts ---------------------------------------------------------------------------------
 
@@ -416,6 +443,9 @@ class Entities:
                 poll._author_id = everything[post_id].author_id  # type: ignore[attr-defined]
             polls_dicts = dict(zip(polls, self.polls(list(polls.values())), strict=True))
 
+        if self.filters:
+            self._match_filters(posts, everything, media, polls_dicts)
+
         def build(p: Post) -> dict[str, Any]:
             reblog = None
             if p.reblog_of_id is not None and p.reblog_of_id in originals:
@@ -434,11 +464,34 @@ class Entities:
                 # Mastodon's apps offer "Unpin" by it on the viewer's own posts; a repost is never pinned.
                 status["pinned"] = bool(counts.pinned) and p.reblog_of_id is None
                 status["muted"] = bool(counts.muted)
+            if hits := self.filter_hits.get(p.pk):
+                status["filtered"] = [filter_result(h) for h in hits]
             status["reblog"] = reblog
             status["poll"] = polls_dicts.get(p.pk)
             return status
 
         return [build(p) for p in posts]
+
+    def _match_filters(
+        self,
+        posts: list[Post],
+        everything: dict[int, Post],
+        media: dict[int, list[dict[str, Any]]],
+        polls: dict[int, dict[str, Any]],
+    ) -> None:
+        """Which of the viewer's filters cover each post, looked up in what it shows: a repost by its
+        original's words, and by either id for a post filtered by hand (as Mastodon does)."""
+        for p in everything.values():
+            original = everything.get(p.reblog_of_id, p) if p.reblog_of_id is not None else p
+            poll = polls.get(original.pk)
+            text = searchable_text(
+                text=original.text,
+                spoiler_text=original.spoiler_text,
+                poll_options=[o["title"] for o in poll["options"]] if poll else (),
+                descriptions=[m["description"] or "" for m in media.get(original.pk, ())],
+            )
+            if hits := self.filters.hits({p.pk, original.pk}, text):
+                self.filter_hits[p.pk] = hits
 
     def _status_shown(
         self, p: Post, username: str, is_reblog: bool, lists: tuple[Any, Any] | None
@@ -575,3 +628,56 @@ class Entities:
         if following is not None:
             data["following"] = following
         return data
+
+
+# -- keyword filters ------------------------------------------------------------------------------
+
+
+def filter_keyword(k: FilterKeyword) -> dict[str, Any]:
+    return {"id": str(k.pk), "keyword": k.keyword, "whole_word": k.whole_word}
+
+
+def filter_status(s: FilterStatus) -> dict[str, Any]:
+    return {"id": str(s.pk), "status_id": str(s.post_id)}
+
+
+def filter_entity(f: Filter) -> dict[str, Any]:
+    """Mastodon's Filter (v2), with its keywords and posts (prefetched by ``filters.selectors``)."""
+    return {
+        "id": str(f.pk),
+        "title": f.title,
+        "context": list(f.contexts),
+        "expires_at": iso(f.expires_at),
+        "filter_action": f.action,
+        "keywords": [filter_keyword(k) for k in f.keywords.all()],
+        "statuses": [filter_status(s) for s in f.statuses.all()],
+    }
+
+
+def filter_v1(f: Filter, k: FilterKeyword) -> dict[str, Any]:
+    """Mastodon's V1::Filter: one keyword of a filter, known by the keyword's id."""
+    return {
+        "id": str(k.pk),
+        "phrase": k.keyword,
+        "context": list(f.contexts),
+        "whole_word": k.whole_word,
+        "expires_at": iso(f.expires_at),
+        "irreversible": f.action == "hide",
+    }
+
+
+def filter_result(hit: Hit) -> dict[str, Any]:
+    """Mastodon's FilterResult. The filter comes without its keywords and posts, as Mastodon sends it:
+    apps need its title, contexts and action here, and a page would grow by every keyword."""
+    f: ActiveFilter = hit.filter
+    return {
+        "filter": {
+            "id": str(f.id),
+            "title": f.title,
+            "context": list(f.contexts),
+            "expires_at": iso(f.expires_at),
+            "filter_action": f.action,
+        },
+        "keyword_matches": list(hit.keyword_matches) if hit.keyword_matches else None,
+        "status_matches": [str(pk) for pk in hit.status_matches] if hit.status_matches else None,
+    }

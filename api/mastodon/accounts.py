@@ -94,7 +94,7 @@ class AccountStatuses(MastodonView):
             pinned=flag(q.get("pinned")),
             tagged=q.get("tagged") or None,
         )
-        return self.paged(posts, Entities(request, self.viewer).statuses)
+        return self.paged(posts, Entities(request, self.viewer).timeline("account"))
 
 
 class AccountFollowers(MastodonView):

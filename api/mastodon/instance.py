@@ -142,19 +142,6 @@ class Preferences(MastodonView):
         )
 
 
-class FiltersV1(MastodonView):
-    """Keyword filters are not a BizTweet feature yet; the empty list keeps clients working."""
-
-    scopes = {"GET": "read:filters"}
-
-    def get(self, request: Request) -> HttpResponse:
-        return json_response([])
-
-
-class FiltersV2(FiltersV1):
-    pass
-
-
 class EmptyList(MastodonView):
     """A list the tenant never fills. Subclasses name the scope Mastodon asks for."""
 

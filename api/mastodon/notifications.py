@@ -23,7 +23,11 @@ TYPES = {
 }
 
 
-def render_notifications(entities: Entities, notifications: list[Any]) -> list[dict[str, Any]]:
+def render_notifications(
+    entities: Entities, notifications: list[Any], *, filtered: bool = True
+) -> list[dict[str, Any]]:
+    """Notifications as Mastodon renders them. ``filtered``: those about a post the recipient's "hide"
+    filters leave out of notifications are left out (not when one is asked for by id)."""
     from notifications.selectors import group_key
 
     actors = [n.actor for n in notifications]
@@ -32,6 +36,8 @@ def render_notifications(entities: Entities, notifications: list[Any]) -> list[d
     statuses = dict(zip([p.pk for p in posts], entities.statuses(posts), strict=True))
     out = []
     for n, account in zip(notifications, accounts, strict=True):
+        if filtered and entities.hidden_in("notifications", n.post_id):
+            continue
         out.append(
             {
                 "id": str(n.pk),
@@ -72,7 +78,7 @@ class NotificationDetail(MastodonView):
         from notifications.selectors import notification_get
 
         found = notification_get(self.viewer, notification_id)
-        return json_response(render_notifications(Entities(request, self.viewer), [found])[0])
+        return json_response(render_notifications(Entities(request, self.viewer), [found], filtered=False)[0])
 
 
 class NotificationClear(MastodonView):
@@ -143,9 +149,12 @@ def render_groups(entities: Entities, groups: list[Any], *, partial_avatars: boo
     else:
         full = accounts
     posts = list({n.post_id: n.post for g in groups if (n := g.latest).post_id is not None}.values())
+    statuses = entities.statuses(posts)
     rendered = []
     for g in groups:
         latest = g.latest
+        if entities.hidden_in("notifications", latest.post_id):
+            continue
         group: dict[str, Any] = {
             "group_key": g.key,
             "notifications_count": len(g.members),
@@ -161,7 +170,9 @@ def render_groups(entities: Entities, groups: list[Any], *, partial_avatars: boo
         rendered.append(group)
     results = {
         "accounts": list(full.values()),
-        "statuses": entities.statuses(posts),
+        "statuses": [
+            s for p, s in zip(posts, statuses, strict=True) if not entities.hidden_in("notifications", p.pk)
+        ],
         "notification_groups": rendered,
     }
     if partial_avatars:

@@ -172,9 +172,17 @@ class StatusContext(MastodonView):
         from posts.selectors import status_context
 
         ancestors, descendants = status_context(self.viewer, access_post(self.viewer, status_id))
-        rendered = Entities(request, self.viewer).statuses(list(ancestors) + list(descendants))
+        entities = Entities(request, self.viewer)
+        rendered = entities.statuses(list(ancestors) + list(descendants))
+
+        def shown(posts: list[Any], statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [s for p, s in zip(posts, statuses, strict=True) if not entities.hidden_in("thread", p.pk)]
+
         return json_response(
-            {"ancestors": rendered[: len(ancestors)], "descendants": rendered[len(ancestors) :]}
+            {
+                "ancestors": shown(list(ancestors), rendered[: len(ancestors)]),
+                "descendants": shown(list(descendants), rendered[len(ancestors) :]),
+            }
         )
 
 

@@ -43,10 +43,11 @@ def render_accounts(employee_ids: list[int]) -> list[list[str]]:
     return [[row["id"], orjson.dumps(row).decode()] for row in rows]
 
 
-def render_notification(notification: Notification) -> str:
+def render_notification(notification: Notification) -> str | None:
+    """The notification as its recipient reads it; None when their "hide" filters leave it out."""
     from api.mastodon.notifications import render_notifications
 
     recipient = notification.recipient
     entities = Entities(_TenantOrigin(), Viewer.of(recipient))  # type: ignore[arg-type]
-    data: dict[str, Any] = render_notifications(entities, [notification])[0]
-    return orjson.dumps(data).decode()
+    found: list[dict[str, Any]] = render_notifications(entities, [notification])
+    return orjson.dumps(found[0]).decode() if found else None

@@ -15,7 +15,9 @@ class Home(MastodonView):
     def get(self, request: Request) -> HttpResponse:
         from timelines.selectors import home_timeline
 
-        return self.paged(home_timeline(self.viewer, self.page()), Entities(request, self.viewer).statuses)
+        return self.paged(
+            home_timeline(self.viewer, self.page()), Entities(request, self.viewer).timeline("home")
+        )
 
 
 class Public(MastodonView):
@@ -31,7 +33,7 @@ class Public(MastodonView):
         posts = public_timeline(
             self.viewer, self.page(), only_media=flag(request.query_params.get("only_media"))
         )
-        return self.paged(posts, Entities(request, self.viewer).statuses)
+        return self.paged(posts, Entities(request, self.viewer).timeline("public"))
 
 
 class Tag(MastodonView):
@@ -49,7 +51,7 @@ class Tag(MastodonView):
             none_tags=tuple(id_list(request, "none")),
             only_media=flag(request.query_params.get("only_media")),
         )
-        return self.paged(posts, Entities(request, self.viewer).statuses)
+        return self.paged(posts, Entities(request, self.viewer).timeline("public"))
 
 
 class ListTimeline(MastodonView):
@@ -59,7 +61,7 @@ class ListTimeline(MastodonView):
         from timelines.selectors import list_timeline
 
         return self.paged(
-            list_timeline(self.viewer, list_id, self.page()), Entities(request, self.viewer).statuses
+            list_timeline(self.viewer, list_id, self.page()), Entities(request, self.viewer).timeline("home")
         )
 
 
@@ -72,5 +74,6 @@ class UnitTimeline(MastodonView):
         from timelines.selectors import unit_timeline
 
         return self.paged(
-            unit_timeline(self.viewer, unit_id, self.page()), Entities(request, self.viewer).statuses
+            unit_timeline(self.viewer, unit_id, self.page()),
+            Entities(request, self.viewer).timeline("public"),
         )

@@ -111,6 +111,9 @@ class Employee(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Kept by ``filters.services``: whether any keyword filter is theirs. The row comes with every
+    # request (the session or the bearer token loads it), so the many who have none cost no query.
+    has_filters = models.BooleanField(default=False, db_default=False)
 
     objects = EmployeeManager()
 

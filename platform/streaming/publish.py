@@ -162,6 +162,9 @@ def notification_created(notification_id: int) -> None:
         )
         if found is None:
             return
+        payload = render_notification(found)
+        if payload is None:
+            return
         aud = visibility.encode(visibility.audience_for(found.post)) if found.post is not None else None
         _send(
             {
@@ -169,7 +172,7 @@ def notification_created(notification_id: int) -> None:
                 "to": found.recipient_id,
                 "actor": found.actor_id,
                 "aud": aud,
-                "payload": render_notification(found),
+                "payload": payload,
             }
         )
     except Exception:

@@ -40,6 +40,7 @@ TENANT_APPS = [
     "directory",
     "social",
     "posts",
+    "filters",
     "timelines",
     "notifications",
     "oauth2_provider",

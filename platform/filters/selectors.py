@@ -1,0 +1,193 @@
+"""A viewer's keyword filters: read once per request (no query at all for the many who have none) and
+matched against the posts a page shows, after ``policy`` chose them. A filter never widens what anyone
+sees; it only hides or marks, for its owner, posts they may already see."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from filters.models import Action, Filter, FilterKeyword, FilterStatus
+from policy import Viewer
+
+# A Hangul syllable: in Korean a word takes its particles and endings without a space ("점심은",
+# "회의록을"), so a whole-word keyword ending in one may be followed by more Hangul, never by Latin
+# letters or digits. Elsewhere a word boundary, as Mastodon's whole_word.
+_HANGUL = "\uac00-\ud7a3"
+_WORD_START = re.compile(r"^\w")
+_WORD_END = re.compile(r"\w$")
+_HANGUL_END = re.compile(f"[{_HANGUL}]$")
+
+
+def keyword_pattern(keyword: str, whole_word: bool) -> str:
+    """The regular expression a keyword matches with (case-insensitive), as Mastodon builds it: a plain
+    substring, or for ``whole_word`` one bounded where the keyword starts and ends with a word
+    character."""
+    body = re.escape(keyword)
+    if not whole_word:
+        return body
+    start = r"\b" if _WORD_START.search(keyword) else ""
+    if _HANGUL_END.search(keyword):
+        end = rf"(?![^\W{_HANGUL}])"
+    elif _WORD_END.search(keyword):
+        end = r"\b"
+    else:
+        end = ""
+    return start + body + end
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveFilter:
+    id: int
+    title: str
+    contexts: tuple[str, ...]
+    action: str
+    expires_at: datetime | None
+    keywords: tuple[str, ...]
+    whole_words: tuple[bool, ...]
+    post_ids: frozenset[int]
+
+    def compiled(self) -> tuple[re.Pattern[str] | None, tuple[re.Pattern[str], ...]]:
+        singles = tuple(
+            re.compile(keyword_pattern(k, w), re.IGNORECASE)
+            for k, w in zip(self.keywords, self.whole_words, strict=True)
+        )
+        if not singles:
+            return None, ()
+        anyone = re.compile("|".join(f"(?:{p.pattern})" for p in singles), re.IGNORECASE)
+        return anyone, singles
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One filter that covers a post (Mastodon's FilterResult): by which of its keywords, or because
+    the post itself was filtered."""
+
+    filter: ActiveFilter
+    keyword_matches: tuple[str, ...] | None
+    status_matches: tuple[int, ...] | None
+
+
+class FilterSet:
+    """The viewer's unexpired filters, compiled once."""
+
+    def __init__(self, filters: Iterable[ActiveFilter]) -> None:
+        self.filters = tuple(filters)
+        self._compiled = [(f, *f.compiled()) for f in self.filters]
+
+    def __bool__(self) -> bool:
+        return bool(self.filters)
+
+    def hits(self, post_ids: Collection[int], text: str) -> tuple[Hit, ...]:
+        """The filters covering a post known by ``post_ids`` (a repost's and its original's) whose
+        searchable ``text`` (``searchable_text``) is given."""
+        found = []
+        for f, anyone, singles in self._compiled:
+            words = None
+            if anyone is not None and anyone.search(text):
+                words = tuple(k for k, p in zip(f.keywords, singles, strict=True) if p.search(text))
+            posts = tuple(pk for pk in post_ids if pk in f.post_ids) or None
+            if words or posts:
+                found.append(Hit(f, words or None, posts))
+        return tuple(found)
+
+
+NO_FILTERS = FilterSet(())
+
+
+def hidden_in(hits: Iterable[Hit], context: str) -> bool:
+    """Whether a post with these hits is left out where ``context`` shows it."""
+    return any(h.filter.action == Action.HIDE and context in h.filter.contexts for h in hits)
+
+
+def searchable_text(
+    *, text: str, spoiler_text: str = "", poll_options: Iterable[str] = (), descriptions: Iterable[str] = ()
+) -> str:
+    """What keywords are looked for in, as Mastodon does: the content warning, the text, the poll's
+    options and the images' descriptions."""
+    parts = [spoiler_text, text, *poll_options, *descriptions]
+    return "\n\n".join(p for p in parts if p)
+
+
+def _unexpired(filters: QuerySet[Filter]) -> QuerySet[Filter]:
+    return filters.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+
+def active_filters(viewer: Viewer) -> FilterSet:
+    """The viewer's filters now in force, in one statement; none read for one who has never made any."""
+    employee = viewer.employee
+    if employee is None or not employee.has_filters:
+        return NO_FILTERS
+    keywords = FilterKeyword.objects.filter(filter=OuterRef("pk")).order_by("id")
+    rows = (
+        _unexpired(Filter.objects.filter(owner=employee))
+        .annotate(
+            keyword_list=ArraySubquery(keywords.values("keyword")),
+            whole_word_list=ArraySubquery(keywords.values("whole_word")),
+            post_id_list=ArraySubquery(FilterStatus.objects.filter(filter=OuterRef("pk")).values("post_id")),
+        )
+        .order_by("id")
+    )
+    return FilterSet(
+        ActiveFilter(
+            id=f.pk,
+            title=f.title,
+            contexts=tuple(f.contexts),
+            action=f.action,
+            expires_at=f.expires_at,
+            keywords=tuple(f.keyword_list),  # type: ignore[attr-defined]
+            whole_words=tuple(f.whole_word_list),  # type: ignore[attr-defined]
+            post_ids=frozenset(f.post_id_list),  # type: ignore[attr-defined]
+        )
+        for f in rows
+    )
+
+
+def filter_list(viewer: Viewer) -> list[Filter]:
+    """The viewer's own filters, expired ones too (an app shows them as expired), with their keywords
+    and posts: three statements."""
+    if viewer.employee is None:
+        return []
+    return list(_with_rules(Filter.objects.filter(owner=viewer.employee)).order_by("id"))
+
+
+def filter_get(viewer: Viewer, filter_id: int | str, *, with_rules: bool = False) -> Filter:
+    """One of the viewer's filters (``with_rules``: its keywords and posts read too); anyone else's is
+    missing (404)."""
+    rows = _with_rules(Filter.objects.all()) if with_rules else Filter.objects.all()
+    return _own(viewer, rows, "owner", filter_id)
+
+
+def _with_rules(filters: QuerySet[Filter]) -> QuerySet[Filter]:
+    return filters.prefetch_related(
+        Prefetch("keywords", FilterKeyword.objects.order_by("id")),
+        Prefetch("statuses", FilterStatus.objects.order_by("id")),
+    )
+
+
+def filter_keyword_get(viewer: Viewer, keyword_id: int | str) -> FilterKeyword:
+    return _own(viewer, FilterKeyword.objects.select_related("filter"), "filter__owner", keyword_id)
+
+
+def filter_status_get(viewer: Viewer, status_id: int | str) -> FilterStatus:
+    return _own(viewer, FilterStatus.objects.select_related("filter"), "filter__owner", status_id)
+
+
+M = TypeVar("M", Filter, FilterKeyword, FilterStatus)
+
+
+def _own(viewer: Viewer, rows: QuerySet[M], owner: str, pk: int | str) -> M:
+    if viewer.employee is None or not str(pk).isdigit():
+        raise Http404
+    try:
+        return rows.get(pk=int(pk), **{owner: viewer.employee})
+    except rows.model.DoesNotExist as missing:
+        raise Http404 from missing
