@@ -105,6 +105,16 @@ def _ids(response: Any) -> list[str]:
     return [item["id"] for item in response.json()]
 
 
+def _filtered_by_hand(api: Api, post_id: str) -> bool:
+    """Whether the reader could add the post to a keyword filter of theirs (a post they may not see
+    is missing, so nothing about it is confirmed)."""
+    made = api.post("/api/v2/filters", {"title": "leak", "context": ["home"]}, json=True)
+    assert made.status_code == 200, made.content
+    return (
+        api.post(f"/api/v2/filters/{made.json()['id']}/statuses", {"status_id": post_id}).status_code == 200
+    )
+
+
 PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
     "by id": lambda api, s, c: api.get(f"/api/v1/statuses/{c.post_id}").status_code == 200,
     "by ids": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/statuses", {"id[]": [c.post_id]})),
@@ -134,6 +144,7 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
         api.post(f"/api/v1/statuses/{c.post_id}/mute").status_code == 200
         and api.get(f"/api/v1/statuses/{c.post_id}").json().get("muted") is True
     ),
+    "filter a post": lambda api, s, c: _filtered_by_hand(api, c.post_id),
     "favourite": lambda api, s, c: (
         api.post(f"/api/v1/statuses/{c.post_id}/favourite").status_code == 200
         and c.post_id in _ids(api.get("/api/v1/favourites"))

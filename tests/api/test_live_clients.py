@@ -164,6 +164,17 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any]) -> None:
     assert [t["name"] for t in me.followed_tags()] == ["회의록"]
     plain = me.status_post("오늘 오후 반차입니다")  # no mention: minho hears of it as he asked
     eventually(lambda: [n for n in other.notifications(types=["status"]) if n["status"]["id"] == plain["id"]])
+    # minho would rather not read about half days off: a warning first, then hidden.
+    noise = other.create_filter_v2(
+        "반차", ["home"], "warn", keywords_attributes=[{"keyword": "반차", "whole_word": True}]
+    )
+    assert [f["title"] for f in other.filters_v2()] == ["반차"]
+    warned = eventually(lambda: [s for s in other.timeline_home() if s["id"] == plain["id"]])
+    assert [r["filter"]["title"] for r in warned[0]["filtered"]] == ["반차"]
+    other.update_filter_v2(noise["id"], filter_action="hide")
+    assert plain["id"] not in [s["id"] for s in other.timeline_home()]
+    other.delete_filter_v2(noise["id"])
+    assert other.filters_v2() == []
     notes = other.status_post("#회의록 주간회의 정리했습니다")
     eventually(lambda: notes["id"] in [s["id"] for s in me.timeline_home()])
 
