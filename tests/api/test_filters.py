@@ -10,7 +10,6 @@ import pytest
 
 from directory.models import Employee
 from filters.models import Filter, FilterKeyword
-from filters.selectors import keyword_pattern
 from notifications.services import deliver_post_created
 from social.models import Follow
 from tests.api.conftest import Api, People, Queries
@@ -349,21 +348,3 @@ def test_filters_cost_one_statement_and_none_for_those_without(
         assert _texts(kim.get("/api/v1/timelines/home")) == []
     assert with_filters.count == without.count + 1
     assert with_filters.count <= 4, with_filters.sqls
-
-
-@pytest.mark.parametrize(
-    ("keyword", "whole_word", "text", "matches"),
-    [
-        ("점심", True, "오늘 점심은 뭐예요", True),  # a Korean particle follows the word
-        ("점심", True, "#점심", True),
-        ("점심", True, "저녁점심", False),  # another word that ends the same way
-        ("release", True, "release_2", False),
-        ("release", True, "Release!", True),
-        ("c++", True, "we use C++ here", True),  # no boundary asked after a non-word end
-        ("회의", False, "주간회의록", True),
-    ],
-)
-def test_whole_words_in_korean_and_english(keyword: str, whole_word: bool, text: str, matches: bool) -> None:
-    import re
-
-    assert bool(re.search(keyword_pattern(keyword, whole_word), text, re.IGNORECASE)) is matches
