@@ -38,6 +38,13 @@ def main() -> None:
     parser.add_argument("--path", default="/api/v1/timelines/home")
     parser.add_argument("--parts", action="store_true", help="also time selector and entities alone")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the timed requests into FILE (pstats)")
+    parser.add_argument(
+        "--filters",
+        type=int,
+        default=0,
+        metavar="KEYWORDS",
+        help="give each viewer a warn filter with this many keywords (two common), rolled back after",
+    )
     args = parser.parse_args()
     data.setup_django(args.database_url, args.redis_url)
 
@@ -104,6 +111,39 @@ def main() -> None:
             plan.append(("pages 2-5", viewer, f"?max_id={rng.choice(paged[viewer])}"))
         else:
             plan.append(("few follows", rng.choice(few), ""))
+    if args.filters:
+        from django.db import transaction
+
+        with tenant_context(tenant), transaction.atomic():
+            give_filters({viewer for _, viewer, _ in plan}, args.filters)
+            measure(args, plan, get, cpu, redis_trips)
+            transaction.set_rollback(True)
+    else:
+        measure(args, plan, get, cpu, redis_trips)
+    if args.parts:
+        parts(tenant, host, regular, rng)
+
+
+def give_filters(viewers: set[int], keywords: int) -> None:
+    """A warn filter on home for each viewer: "예산" and "launch" match some bench posts, the rest none;
+    warn keeps the pages as long as without filters."""
+    from directory.models import Employee
+    from filters.services import KeywordChange, filter_create
+
+    words = ["예산", "launch", *(f"없는말{i}" for i in range(max(0, keywords - 2)))][:keywords]
+    for employee in Employee.objects.filter(pk__in=viewers):
+        filter_create(
+            owner=employee,
+            title="bench",
+            contexts=["home"],
+            action="warn",
+            keywords=[KeywordChange(keyword=w) for w in words],
+        )
+
+
+def measure(
+    args: Any, plan: list[tuple[str, int, str]], get: Any, cpu: list[float], redis_trips: list[int]
+) -> None:
     for _kind, viewer, query in plan[:30]:  # warm-up
         get(viewer, query)
     times: dict[str, list[float]] = defaultdict(list)
@@ -132,8 +172,6 @@ def main() -> None:
         )
     print(f"this process's CPU per request: mean {statistics.mean(cpu):.2f} ms, p50 {pct(cpu, 50):.2f} ms")
     print(f"Redis round trips per request: mean {redis_trips[0] / len(plan):.2f}")
-    if args.parts:
-        parts(tenant, host, regular, rng)
 
 
 def parts(tenant: Any, host: str, regular: list[int], rng: random.Random) -> None:
