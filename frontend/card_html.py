@@ -38,8 +38,13 @@ def render_card(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
     post = card.post
     author = card.author
     parts = [
-        f'<article class="post" id="post-{card.id}" data-post="{card.pid}" aria-labelledby="post-{card.id}-by">'
+        f'<article class="post{" filtered" if card.warned_by else ""}" id="post-{card.id}"'
+        f' data-post="{card.pid}" aria-labelledby="post-{card.id}-by">'
     ]
+    if card.warned_by:
+        # Collapsed behind the filter's title; a <details> opens without script.
+        show = gettext("Show anyway")  # outside the f-string, where makemessages finds it
+        parts.append(f'<details class="filter-warn">{_filter_summary(card.warned_by, show)}')
     if card.reposted_by:
         note = gettext("%(name)s reposted") % {"name": escape(card.reposted_by.name)}
         parts.append(f'<p class="repost-note muted"><span aria-hidden="true">⟳</span> {note}</p>')
@@ -71,6 +76,9 @@ def render_card(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
     else:
         parts.append(content)
     if card.media:
+        if card.blurred_by:
+            show = gettext("Show images")
+            parts.append(f'<details class="filter-blur">{_filter_summary(card.blurred_by, show)}')
         parts.append(f'<div class="media n{len(card.media)}">')
         for m in card.media:
             src = m.preview.url if m.preview else m.file.url
@@ -80,11 +88,25 @@ def render_card(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
                 f' height="{escape(m.preview_height or 300)}" loading="lazy"></a>'
             )
         parts.append("</div>")
+        if card.blurred_by:
+            parts.append("</details>")
     if card.poll:
         parts.append(render_poll(card, csrf=csrf))
     parts.append(render_actions(card, user_id=user_id, csrf=csrf))
-    parts.append("</div></div></article>")
+    parts.append("</div></div>")
+    if card.warned_by:
+        parts.append("</details>")
+    parts.append("</article>")
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+def _filter_summary(titles: tuple[str, ...], reveal: str) -> str:
+    """ "Filtered: <titles>" and what opening it does, as a <summary>."""
+    label = escape(gettext("Filtered: %(titles)s") % {"titles": ", ".join(titles)})
+    return (
+        f'<summary><span class="filter-label">{label}</span>'
+        f' <span class="filter-reveal muted">{escape(reveal)}</span></summary>'
+    )
 
 
 def _audience(card: Card) -> str:
@@ -164,6 +186,13 @@ def render_actions(card: Card, *, user_id: int | None, csrf: str) -> SafeString:
             f'<button class="act pin{" on" if pinned else ""}" aria-pressed="{_bool(pinned)}"'
             f' aria-label="{label}" title="{label}"><span aria-hidden="true">⤒</span></button></form>',
         ]
+    if user_id is not None and post.author_id != user_id:
+        # "Filter this post" (keyword filters): a page to choose the filter, so a plain link.
+        label = escape(gettext("Filter this post"))
+        parts.append(
+            f'<a class="act filter" href="{actions}/filter" aria-label="{label}" title="{label}">'
+            '<span aria-hidden="true">▽</span></a>'
+        )
     if user_id is not None and card.post.author_id == user_id:
         confirm = escape(gettext("Delete this post?"))
         parts.append(

@@ -4,16 +4,24 @@ The selectors decide which posts a viewer sees; this module only gathers, for th
 card shows (author with unit and rank, images, poll, counts and the viewer's own flags). Counts come
 from ``posts.selectors.status_stats``, which counts replies and reposts only where the viewer may
 see them, so a number on a card never reveals a hidden post.
+
+Given the page's filter context, ``build`` also applies the viewer's keyword filters (``filters``):
+a post a "hide" filter covers there gets no card, a "warn" one's card is collapsed behind the filter's
+title, a "blur" one's images are. Every list of posts goes through here, so each page gets them alike;
+one who has no filters costs no query for it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from directory.models import Employee, OrgUnit, Rank
+from filters.models import Action
+from filters.selectors import NO_FILTERS, FilterSet, active_filters, searchable_text
 from policy import Viewer
 from posts.models import Audience, MediaAttachment, Poll, Post
 from posts.selectors import STATS_FIELDS, PostStats, poll_own_votes, status_stats
@@ -85,6 +93,10 @@ class Card:
     reposted_by: Person | None = None
     audience_unit: OrgUnit | None = None
     in_reply_to: Person | None = None
+    # Titles of the viewer's filters that cover the post where it is shown: "warn" ones collapse the
+    # card, "blur" ones (when none warns) its images.
+    warned_by: tuple[str, ...] = ()
+    blurred_by: tuple[str, ...] = ()
 
     # Ids as text: a template renders an int through the locale's number formatting, which cost a
     # tenth of the home page's rendering time for the ~16 ids of 40 cards (bench/web.py, cProfile).
@@ -142,10 +154,21 @@ class People:
         return [self.person(e) for e in employees]
 
 
-def build(viewer: Viewer, entries: list[Post], people: People | None = None) -> list[Card]:
-    """Cards for ``entries`` (posts the selectors returned), in order. Six queries or fewer in all."""
+def build(
+    viewer: Viewer,
+    entries: list[Post],
+    people: People | None = None,
+    *,
+    context: str | None = None,
+    unfiltered: Collection[int] = (),
+) -> list[Card]:
+    """Cards for ``entries`` (posts the selectors returned), in order. Six queries or fewer in all, one
+    more for a viewer with keyword filters when the page has a filter ``context`` (``filters.models.
+    Context``): then the entries those filters hide there are left out, except ``unfiltered`` ones (a
+    thread's page shows the post it was asked for, as Mastodon does)."""
     if not entries:
         return []
+    filters = active_filters(viewer) if context else NO_FILTERS
     people = people or People()
     originals: dict[int, Post] = {}
     for entry in entries:
@@ -193,6 +216,13 @@ def build(viewer: Viewer, entries: list[Post], people: People | None = None) -> 
     for entry in entries:
         post = originals[entry.reblog_of_id or entry.pk]
         poll = polls.get(post.pk)
+        warned_by: tuple[str, ...] = ()
+        blurred_by: tuple[str, ...] = ()
+        if filters and context and entry.pk not in unfiltered:
+            shown = _filtered(filters, context, entry, post, media.get(post.pk, []), poll)
+            if shown is None:
+                continue
+            warned_by, blurred_by = shown
         cards.append(
             Card(
                 entry=entry,
@@ -213,6 +243,33 @@ def build(viewer: Viewer, entries: list[Post], people: People | None = None) -> 
                 in_reply_to=people.person(authors[post.in_reply_to_account_id])
                 if post.in_reply_to_account_id in authors
                 else None,
+                warned_by=warned_by,
+                blurred_by=blurred_by,
             )
         )
     return cards
+
+
+def _filtered(
+    filters: FilterSet,
+    context: str,
+    entry: Post,
+    post: Post,
+    media: list[MediaAttachment],
+    poll: Poll | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """How the viewer's filters in force in ``context`` show an entry: None when one hides it, else the
+    titles of those that warn and (unless one warns) blur. Looked up in what the card shows, as the API
+    does (``api.entities``): a repost by its original's words, by either id for a post filtered by hand."""
+    text = searchable_text(
+        text=post.text,
+        spoiler_text=post.spoiler_text,
+        poll_options=[o.title for o in poll.options.all()] if poll else (),
+        descriptions=[m.description or "" for m in media],
+    )
+    hits = [h.filter for h in filters.hits({entry.pk, post.pk}, text) if context in h.filter.contexts]
+    if any(f.action == Action.HIDE for f in hits):
+        return None
+    warned = tuple(f.title for f in hits if f.action == Action.WARN)
+    blurred = () if warned else tuple(f.title for f in hits if f.action == Action.BLUR)
+    return warned, blurred

@@ -1,9 +1,12 @@
 """Forms of the web app: the composer (with its audience picker), profile settings, notification
-preferences, personal tokens."""
+preferences, personal tokens, keyword filters."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -11,9 +14,11 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from directory.models import Employee, OrgUnit, Rank
+from filters.models import Action, Context, Filter
+from filters.services import MAX_KEYWORD, MAX_KEYWORDS, MAX_TITLE, UNSET, KeywordChange
 from frontend.services import PERSONAL_TOKEN_SCOPES, Draft
 from posts.models import Audience, MediaAttachment, Post
 
@@ -301,3 +306,203 @@ class TokenForm(forms.Form):
         initial=["read"],
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+# --- keyword filters ------------------------------------------------------------------------------
+
+FILTER_CONTEXTS = [
+    (Context.HOME, gettext_lazy("Home and lists")),
+    (Context.NOTIFICATIONS, gettext_lazy("Notifications")),
+    (Context.PUBLIC, gettext_lazy("Company, unit and hashtag timelines")),
+    (Context.THREAD, gettext_lazy("Conversations")),
+    (Context.ACCOUNT, gettext_lazy("Profiles")),
+]
+FILTER_ACTIONS = [
+    (Action.WARN, gettext_lazy("Collapse behind a warning")),
+    (Action.BLUR, gettext_lazy("Hide images only")),
+    (Action.HIDE, gettext_lazy("Leave the post out")),
+]
+FILTER_ACTION_HELP = {
+    Action.WARN: gettext_lazy("The post shows as “Filtered: title”; one click opens it."),
+    Action.BLUR: gettext_lazy("The text shows; images stay covered until you open them."),
+    Action.HIDE: gettext_lazy("You will not see the post at all where the filter applies."),
+}
+KEEP_EXPIRY = "keep"
+FILTER_EXPIRY = [
+    ("", gettext_lazy("Never")),
+    ("1800", gettext_lazy("30 minutes")),
+    ("3600", gettext_lazy("1 hour")),
+    ("21600", gettext_lazy("6 hours")),
+    ("43200", gettext_lazy("12 hours")),
+    ("86400", gettext_lazy("1 day")),
+    ("604800", gettext_lazy("1 week")),
+]
+# The keyword rows a new filter's form starts with, and the blank ones an edited filter's gets.
+NEW_FILTER_ROWS = 3
+MORE_ROWS = 1
+_ROW_FIELD = re.compile(r"^kw-(\d{1,4})-keyword$")
+
+
+@dataclass
+class KeywordRow:
+    """One row of the keywords table, as shown or as typed: ``id`` for a keyword the filter has."""
+
+    index: int
+    keyword: str = ""
+    whole_word: bool = True
+    id: int | None = None
+    remove: bool = False
+    error: str = ""
+
+    @property
+    def prefix(self) -> str:
+        return f"kw-{self.index}-"
+
+
+class FilterForm(forms.Form):
+    """A filter's title, where it applies, what it does and until when, and its keywords: a table of
+    rows (keyword, whole word, remove) that script can grow; without script the blank rows suffice, and
+    saving brings fresh ones. A refused save comes back exactly as typed, rows included."""
+
+    title = forms.CharField(
+        label=pgettext_lazy("keyword filter", "Title"),  # not a job title
+        max_length=MAX_TITLE,
+        error_messages={"required": gettext_lazy("Give the filter a title.")},
+        help_text=gettext_lazy("Shown on the posts the filter collapses, e.g. “Spoilers”."),
+    )
+    contexts = forms.MultipleChoiceField(
+        label=gettext_lazy("Filter in"),
+        choices=FILTER_CONTEXTS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose at least one place to filter in.")},
+    )
+    action = forms.ChoiceField(
+        label=gettext_lazy("When a post matches"),
+        choices=FILTER_ACTIONS,
+        widget=forms.RadioSelect,
+        initial=Action.WARN,
+    )
+    expires_in = forms.ChoiceField(label=gettext_lazy("Expires after"), choices=FILTER_EXPIRY, required=False)
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        filter: Filter | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        super().__init__(data)
+        self.filter = filter
+        expiry = self.fields["expires_in"]
+        assert isinstance(expiry, forms.ChoiceField)
+        if filter is not None and filter.expires_at is not None:
+            # An edit leaves the expiry alone unless another is chosen.
+            if now is not None and filter.expires_at <= now:
+                keep = _("Keep it expired")
+            else:
+                keep = _("Keep the current expiry")
+            expiry.choices = [(KEEP_EXPIRY, keep), *FILTER_EXPIRY]
+        if not self.is_bound and filter is not None:
+            self.initial = {
+                "title": filter.title,
+                "contexts": list(filter.contexts),
+                "action": filter.action,
+                "expires_in": KEEP_EXPIRY if filter.expires_at is not None else "",
+            }
+        elif not self.is_bound:
+            self.initial = {"contexts": [Context.HOME, Context.PUBLIC, Context.THREAD], "action": Action.WARN}
+        self.rows = self._rows_from(data) if data is not None else self._rows_of(filter)
+
+    @staticmethod
+    def _rows_of(filter: Filter | None) -> list[KeywordRow]:
+        rows = [
+            KeywordRow(index=i, keyword=k.keyword, whole_word=k.whole_word, id=k.pk)
+            for i, k in enumerate(filter.keywords.all() if filter is not None else ())
+        ]
+        blanks = MORE_ROWS if rows else NEW_FILTER_ROWS
+        return rows + [KeywordRow(index=len(rows) + i) for i in range(blanks)]
+
+    @staticmethod
+    def _rows_from(data: Mapping[str, Any]) -> list[KeywordRow]:
+        indices = sorted({int(m.group(1)) for key in data if (m := _ROW_FIELD.match(key))})
+        rows = []
+        for i in indices:
+            raw_id = str(data.get(f"kw-{i}-id") or "")
+            rows.append(
+                KeywordRow(
+                    index=i,
+                    keyword=str(data.get(f"kw-{i}-keyword") or ""),
+                    whole_word=bool(data.get(f"kw-{i}-whole_word")),
+                    id=int(raw_id) if raw_id.isdigit() else None,
+                    remove=bool(data.get(f"kw-{i}-remove")),
+                )
+            )
+        return rows
+
+    @property
+    def next_index(self) -> int:
+        """Where rows added by script start counting."""
+        return max((r.index for r in self.rows), default=-1) + 1
+
+    @property
+    def action_help(self) -> dict[str, str]:
+        return {k: str(v) for k, v in FILTER_ACTION_HELP.items()}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kept = 0
+        for row in self.rows:
+            row.keyword = row.keyword.strip()
+            if row.remove or not row.keyword:
+                continue
+            kept += 1
+            if len(row.keyword) > MAX_KEYWORD:
+                row.error = _("A keyword has at most %(count)s characters.") % {"count": MAX_KEYWORD}
+        if any(r.error for r in self.rows):
+            raise forms.ValidationError(_("Correct the keywords marked below."))
+        if kept > MAX_KEYWORDS:
+            raise forms.ValidationError(
+                _("A filter holds at most %(count)s keywords.") % {"count": MAX_KEYWORDS}
+            )
+        return cleaned
+
+    @property
+    def expiry(self) -> Any:
+        """For the services: seconds, None for never, ``UNSET`` to leave an edited filter's alone."""
+        value = self.cleaned_data.get("expires_in") or ""
+        if value == KEEP_EXPIRY:
+            return UNSET
+        return int(value) if value else None
+
+    @property
+    def keyword_changes(self) -> list[KeywordChange]:
+        """Mastodon's ``keywords_attributes``: a blank or ticked row of a kept keyword removes it."""
+        changes = []
+        for row in self.rows:
+            if row.id is not None:
+                if row.remove or not row.keyword:
+                    changes.append(KeywordChange(id=row.id, destroy=True))
+                else:
+                    changes.append(KeywordChange(id=row.id, keyword=row.keyword, whole_word=row.whole_word))
+            elif row.keyword and not row.remove:
+                changes.append(KeywordChange(keyword=row.keyword, whole_word=row.whole_word))
+        return changes
+
+    def refused(self, invalid: Exception) -> None:
+        """A refusal by ``filters.services`` as a form error, in the employee's language when known."""
+        text = str(invalid).removeprefix("Validation failed: ")
+        known = _FILTER_MESSAGES.get(text)
+        if known is not None:
+            text = str(known)
+        elif text.startswith("You can have at most"):
+            from filters.services import MAX_FILTERS
+
+            text = _("You can have at most %(count)s filters. Delete one first.") % {"count": MAX_FILTERS}
+        self.add_error(None, text)
+
+
+_FILTER_MESSAGES = {
+    "Title can't be blank": gettext_lazy("Give the filter a title."),
+    "Context can't be blank": gettext_lazy("Choose at least one place to filter in."),
+    "Keyword can't be blank": gettext_lazy("A keyword cannot be blank."),
+}

@@ -188,6 +188,14 @@ def search_posts(viewer: Viewer, query: str, *, limit: int = 20) -> list[Post]:
     return list(rows.select_related("author", "reblog_of", "reblog_of__author").order_by("-id")[:limit])
 
 
+def filtered_posts(viewer: Viewer, post_ids: list[int]) -> dict[int, Post]:
+    """The posts a filter of the viewer's holds by hand that the viewer may still see, by id: one that
+    has since become hidden from them is listed without its text (``filters`` never checks again)."""
+    if not post_ids or not viewer.is_active:
+        return {}
+    return {p.pk: p for p in visible_posts(viewer).filter(pk__in=post_ids).select_related("author")}
+
+
 def tag_search(viewer: Viewer, query: str, *, limit: int = 10) -> list[Hashtag]:
     return tag_suggestions(viewer, query, limit=limit)
 

@@ -1,4 +1,5 @@
-"""Writes the web app needs beyond the shared services: composing with uploads, personal tokens.
+"""Writes the web app needs beyond the shared services: composing with uploads, personal tokens,
+"filter this post".
 
 Composing calls the same ``posts.services`` as the API. Uploads are stored first (each its own
 write, as the API's ``POST /api/v2/media`` does), so a post the rules refuse keeps its images: the
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.models import Employee
+from filters.models import Action, Context, Filter
 from posts.models import MediaAttachment, Post
 from posts.services import PollSpec, media_create, media_update, post_create
 
@@ -133,3 +135,17 @@ def authorised_app_revoke(*, employee: Employee, application_id: int | str) -> i
     # A personal token's application is the employee's own and has no other use.
     Application.objects.filter(pk=app_pk, user=employee, name__startswith=PERSONAL_TOKEN_APP_PREFIX).delete()
     return int(ended)
+
+
+@transaction.atomic
+def post_filter_add(*, owner: Employee, post: Post, into: Filter | None, title: str) -> Filter:
+    """ "Filter this post": into the owner's filter ``into``, or with None into their "hide everywhere"
+    filter named ``title``, made the first time. The caller found ``post`` through ``policy``."""
+    from filters.services import filter_create, filter_status_add
+
+    if into is None:
+        into = Filter.objects.filter(owner=owner, title=title, action=Action.HIDE).order_by("id").first()
+    if into is None:
+        into = filter_create(owner=owner, title=title, contexts=Context.values, action=Action.HIDE)
+    filter_status_add(filter=into, owner=owner, post=post)
+    return into

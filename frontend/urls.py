@@ -41,10 +41,22 @@ urlpatterns = [
     path("posts/<int:post_id>/pin", views.pin, name="pin"),
     path("posts/<int:post_id>/vote", views.vote, name="vote"),
     path("posts/<int:post_id>/delete", views.delete, name="delete"),
+    path("posts/<int:post_id>/filter", views.post_filter, name="post-filter"),
     path("settings/", views.settings_profile, name="settings"),
     path("settings/notifications/", views.settings_notifications, name="settings-notifications"),
     path("settings/apps/", views.settings_apps, name="settings-apps"),
     path("settings/apps/<int:application_id>/revoke", views.settings_app_revoke, name="settings-app-revoke"),
+    path("settings/filters/", views.settings_filters, name="settings-filters"),
+    path("settings/filters/new", views.settings_filter_new, name="settings-filter-new"),
+    path("settings/filters/<int:filter_id>/", views.settings_filter_edit, name="settings-filter"),
+    path(
+        "settings/filters/<int:filter_id>/delete", views.settings_filter_delete, name="settings-filter-delete"
+    ),
+    path(
+        "settings/filters/<int:filter_id>/posts/<int:status_id>/remove",
+        views.settings_filter_status_remove,
+        name="settings-filter-status-remove",
+    ),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="sw"),
     re_path(rf"^{USER}/(?P<post_id>[0-9]+)$", views.post_detail, name="post"),

@@ -28,6 +28,7 @@ from common.paging import Page, PageInvalid
 from frontend import cards, selectors
 from frontend.forms import (
     ComposeForm,
+    FilterForm,
     NotificationPreferencesForm,
     ProfileForm,
     TokenForm,
@@ -81,18 +82,22 @@ def _timeline(
     posts: list[Any],
     title: str,
     kind: str,
+    filter_context: str | None = None,
     extra: dict[str, Any] | None = None,
     composer: bool = False,
 ) -> HttpResponse:
+    """A page of ``posts``, with the viewer's keyword filters applied in ``filter_context``. Paging
+    follows the posts the selector returned, not the cards left after filtering: a page whose posts
+    were all hidden still leads on to older ones."""
     page = _page(request)
     people = cards.People()
-    built = cards.build(viewer, posts, people)
+    built = cards.build(viewer, posts, people, context=filter_context)
     context: dict[str, Any] = {
         "cards": built,
         "title": title,
         "kind": kind,
-        "more_id": built[-1].id if len(built) >= page.limit else None,
-        "newest_id": built[0].id if built else (page.since_id or 0),
+        "more_id": str(posts[-1].pk) if len(posts) >= page.limit else None,
+        "newest_id": str(posts[0].pk) if posts else (page.since_id or 0),
         **(extra or {}),
     }
     if _is_htmx(request) and (page.max_id or page.since_id):
@@ -114,6 +119,7 @@ def home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         posts=home_timeline(viewer, _page(request)),
         title=_("Home"),
         kind="home",
+        filter_context="home",
         composer=True,
         extra={"people": selectors.colleagues(viewer, limit=12)},
     )
@@ -130,6 +136,7 @@ def company(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         posts=public_timeline(viewer, _page(request)),
         title=_("Company"),
         kind="company",
+        filter_context="public",
         composer=True,
     )
 
@@ -155,6 +162,7 @@ def unit(request: HttpRequest, viewer: Viewer, unit_id: int) -> HttpResponse:
         posts=unit_timeline(viewer, found.pk, _page(request)),
         title=found.name,
         kind="unit",
+        filter_context="public",
         extra={"unit": found, "members": selectors.people_in_unit(viewer, found, limit=12)},
     )
 
@@ -178,6 +186,7 @@ def tag(request: HttpRequest, viewer: Viewer, name: str) -> HttpResponse:
         posts=tag_timeline(viewer, normalised, _page(request)),
         title=f"#{name}",
         kind="tag",
+        filter_context="public",
         extra=extra,
         composer=True,
     )
@@ -242,8 +251,11 @@ def post_detail(request: HttpRequest, viewer: Viewer, username: str, post_id: in
         with contextlib.suppress(Http404):
             conversation_mark_read(viewer=viewer, thread_id=post.thread_id)
     people = cards.People()
-    built = cards.build(viewer, [*ancestors, post, *descendants], people)
-    n = len(ancestors)
+    # The thread's other posts are filtered ("thread"); the one asked for is shown whatever they say.
+    built = cards.build(
+        viewer, [*ancestors, post, *descendants], people, context="thread", unfiltered={post.pk}
+    )
+    n = next(i for i, c in enumerate(built) if c.entry.pk == post.pk)
     compose = ComposeForm.for_author(viewer.employee, reply_to=post)  # type: ignore[arg-type]
     return render(
         request,
@@ -535,8 +547,12 @@ def profile(request: HttpRequest, viewer: Viewer, username: str) -> HttpResponse
     # A pinned post shows once on the page: at the top.
     pinned_ids = {p.pk for p in pinned}
     people = cards.People()
-    both = cards.build(viewer, [*pinned, *(p for p in posts if p.pk not in pinned_ids)], people)
-    pinned_cards, built = both[: len(pinned)], both[len(pinned) :]
+    both = cards.build(
+        viewer, [*pinned, *(p for p in posts if p.pk not in pinned_ids)], people, context="account"
+    )
+    # Split by id: the filters may have left some pinned posts out.
+    pinned_cards = [c for c in both if c.entry.pk in pinned_ids]
+    built = [c for c in both if c.entry.pk not in pinned_ids]
     if _is_htmx(request) and page.max_id:
         return render(request, "frontend/_cards.html", {"cards": built, "more_id": more_id})
     relation = relationships(viewer, [person.pk])
@@ -630,10 +646,13 @@ def notifications(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     rows = notification_list(viewer, page)
     posts = [n.post for n in rows if n.post is not None]
     people = cards.People()
-    by_post = {c.entry.pk: c for c in cards.build(viewer, posts, people)}
+    by_post = {c.entry.pk: c for c in cards.build(viewer, posts, people, context="notifications")}
+    # A notification about a post the viewer's filters hide in notifications is left out, as the API does.
+    hidden = {p.pk for p in posts} - by_post.keys()
     items = [
         {"n": n, "actor": people.person(n.actor), "card": by_post.get(n.post_id) if n.post_id else None}
         for n in rows
+        if n.post_id not in hidden
     ]
     if rows and not page.max_id:
         # Seeing the newest notifications reads them: the badge clears here and in every open tab.
@@ -781,6 +800,193 @@ def settings_app_revoke(request: HttpRequest, viewer: Viewer, application_id: in
     if authorised_app_revoke(employee=viewer.employee, application_id=application_id):  # type: ignore[arg-type]
         messages.success(request, _("Access was revoked."))
     return HttpResponseRedirect(reverse("web:settings-apps"))
+
+
+# --- keyword filters ------------------------------------------------------------------------------
+
+
+@employee_view
+@require_GET
+def settings_filters(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    """The viewer's filters: where each applies, what it does, its keywords, and whether it expired."""
+    from django.utils import timezone
+
+    from filters.selectors import filter_list
+    from frontend.forms import FILTER_ACTIONS, FILTER_CONTEXTS
+
+    now = timezone.now()
+    places = {str(k): v for k, v in FILTER_CONTEXTS}
+    actions = {str(k): v for k, v in FILTER_ACTIONS}
+    rows = [
+        {
+            "filter": f,
+            "contexts": [places[c] for c in f.contexts if c in places],
+            "action": actions.get(f.action, f.action),
+            "expired": f.expires_at is not None and f.expires_at <= now,
+        }
+        for f in filter_list(viewer)
+    ]
+    return render(
+        request,
+        "frontend/settings_filters.html",
+        {"rows": rows, "title": _("Filters"), "section": "filters"},
+    )
+
+
+@employee_view
+def settings_filter_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from filters.errors import FilterInvalid
+    from filters.services import filter_create
+
+    me = viewer.employee
+    assert me is not None
+    form = FilterForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = filter_create(
+                owner=me,
+                title=form.cleaned_data["title"],
+                contexts=form.cleaned_data["contexts"],
+                action=form.cleaned_data["action"],
+                expires_in=form.expiry,
+                keywords=form.keyword_changes,
+            )
+        except FilterInvalid as invalid:
+            form.refused(invalid)
+        else:
+            messages.success(request, _("The filter “%(title)s” was created.") % {"title": created.title})
+            return HttpResponseRedirect(reverse("web:settings-filters"))
+    return _filter_page(request, form, title=_("New filter"))
+
+
+@employee_view
+def settings_filter_edit(request: HttpRequest, viewer: Viewer, filter_id: int) -> HttpResponse:
+    from django.utils import timezone
+
+    from filters.errors import FilterInvalid
+    from filters.selectors import filter_get
+    from filters.services import filter_update
+
+    me = viewer.employee
+    assert me is not None
+    found = filter_get(viewer, filter_id, with_rules=True)  # another's: 404
+    form = FilterForm(request.POST if request.method == "POST" else None, filter=found, now=timezone.now())
+    if request.method == "POST" and form.is_valid():
+        try:
+            filter_update(
+                filter=found,
+                owner=me,
+                title=form.cleaned_data["title"],
+                contexts=form.cleaned_data["contexts"],
+                action=form.cleaned_data["action"],
+                expires_in=form.expiry,
+                keywords=form.keyword_changes,
+            )
+        except FilterInvalid as invalid:
+            form.refused(invalid)
+        else:
+            messages.success(request, _("The filter “%(title)s” was saved.") % {"title": found.title})
+            return HttpResponseRedirect(reverse("web:settings-filters"))
+    hand_picked = selectors.filtered_posts(viewer, [s.post_id for s in found.statuses.all()])
+    return _filter_page(
+        request,
+        form,
+        title=found.title,
+        extra={
+            "filter": found,
+            "statuses": [(s, hand_picked.get(s.post_id)) for s in found.statuses.all()],
+        },
+    )
+
+
+def _filter_page(
+    request: HttpRequest, form: FilterForm, *, title: str, extra: dict[str, Any] | None = None
+) -> HttpResponse:
+    return render(
+        request,
+        "frontend/settings_filter.html",
+        {"form": form, "title": title, "section": "filters", **(extra or {})},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@employee_view
+@require_POST
+def settings_filter_delete(request: HttpRequest, viewer: Viewer, filter_id: int) -> HttpResponse:
+    from filters.selectors import filter_get
+    from filters.services import filter_delete
+
+    found = filter_get(viewer, filter_id)
+    filter_delete(filter=found, owner=viewer.employee)  # type: ignore[arg-type]
+    messages.success(request, _("The filter “%(title)s” was deleted.") % {"title": found.title})
+    return HttpResponseRedirect(reverse("web:settings-filters"))
+
+
+@employee_view
+@require_POST
+def settings_filter_status_remove(
+    request: HttpRequest, viewer: Viewer, filter_id: int, status_id: int
+) -> HttpResponse:
+    """Take a post filtered by hand out of its filter."""
+    from filters.selectors import filter_status_get
+    from filters.services import filter_status_remove
+
+    found = filter_status_get(viewer, status_id)
+    if found.filter_id != filter_id:
+        raise Http404("Not found")
+    filter_status_remove(status=found, owner=viewer.employee)  # type: ignore[arg-type]
+    messages.success(request, _("The post was taken out of the filter."))
+    return HttpResponseRedirect(reverse("web:settings-filter", args=[filter_id]))
+
+
+@employee_view
+def post_filter(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
+    """ "Filter this post": add it to one of the viewer's filters, or hide it everywhere through a
+    "Hidden posts" filter made for it. A post the viewer may not see is missing (404)."""
+    from filters.errors import FilterInvalid
+    from filters.selectors import filter_list
+    from frontend.services import post_filter_add
+
+    me = viewer.employee
+    assert me is not None
+    post = policy.access_post(viewer, post_id)
+    hidden_posts = _("Hidden posts")
+    own = filter_list(viewer)
+    error = ""
+    if request.method == "POST":
+        chosen = request.POST.get("filter", "")
+        target = next((f for f in own if str(f.pk) == chosen), None)
+        if chosen != "new" and target is None:
+            error = _("Choose a filter.")
+        else:
+            try:
+                used = post_filter_add(owner=me, post=post, into=target, title=hidden_posts)
+            except FilterInvalid:
+                error = _("This post is already in that filter.")
+            else:
+                messages.success(
+                    request, _("The post was added to the filter “%(title)s”.") % {"title": used.title}
+                )
+                back = request.POST.get("next", "")
+                if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                    back = reverse("web:home")
+                return HttpResponseRedirect(back or reverse("web:home"))
+    return render(
+        request,
+        "frontend/post_filter.html",
+        {
+            "card": cards.build(viewer, [post])[0],
+            # The one "Hidden posts" stands for is not offered twice.
+            "filters": [f for f in own if not (f.title == hidden_posts and f.action == "hide")],
+            "error": error,
+            # Where to go back to once done: the page the link was on.
+            "next": request.POST.get("next", "")
+            if request.method == "POST"
+            else request.GET.get("next") or request.META.get("HTTP_REFERER", ""),
+            "title": _("Filter this post"),
+        },
+        status=422 if error else 200,
+    )
 
 
 # --- PWA ------------------------------------------------------------------------------------------

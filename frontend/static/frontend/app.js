@@ -335,10 +335,37 @@
     setTimeout(function () { if (!opened) { document.body.setAttribute("data-live", "poll"); fallBack(); } }, 5000);
   }
 
+  // --- keyword filter form: "Add keyword" appends a blank row (without script, the blank rows the
+  // server sends suffice); Enter in a keyword goes to the next row instead of submitting. -----------
+
+  function initKeywordRows() {
+    var body = $("#keyword-rows"), template = $("#keyword-row-template"), add = $("#add-keyword");
+    if (!body || !template || !add) { return; }
+    function addRow() {
+      var next = parseInt(body.getAttribute("data-next") || "0", 10);
+      body.setAttribute("data-next", String(next + 1));
+      var holder = document.createElement("tbody");
+      holder.innerHTML = template.innerHTML.replace(/__i__/g, String(next));
+      var row = holder.firstElementChild;
+      body.appendChild(row);
+      return row;
+    }
+    add.hidden = false;
+    add.addEventListener("click", function () { $("input[type=text]", addRow()).focus(); });
+    body.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" || !e.target.matches("input[type=text]")) { return; }
+      e.preventDefault();
+      var rows = $all("input[type=text]", body), at = rows.indexOf(e.target);
+      var target = rows[at + 1] || (e.target.value.trim() ? $("input[type=text]", addRow()) : null);
+      if (target) { target.focus(); }
+    });
+  }
+
   function init(root) { initComposer(root || document); }
 
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    initKeywordRows();
     startLive();
     if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/sw.js").catch(function () {}); }
   });
