@@ -2,16 +2,20 @@
 
 A Status goes to every connection that may see it, so it is rendered for nobody in particular: no
 "favourited by me" flags and counts over nothing hidden (Mastodon's streaming server does the same
-with its anonymous payload). A notification has one recipient and is rendered for them.
+with its anonymous payload). A notification has one recipient and is rendered for them. The one
+per-reader part of a Status, ``filtered`` (the reader's keyword filters that cover it), is added by the
+stream process for the few readers it concerns (``with_filter_results``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
-from api.entities import Entities, account_rows
+from api.entities import Entities, account_rows, filter_result
+from filters.selectors import Hit, searchable_text
 from notifications.models import Notification
 from policy import Viewer
 from posts.models import Post
@@ -30,8 +34,35 @@ class _TenantOrigin:
 
 
 def render_status(post: Post) -> str:
+    return render_status_and_text(post)[0]
+
+
+def render_status_and_text(post: Post) -> tuple[str, str]:
+    """The anonymous Status, and the text keyword filters look for in what it shows (for a repost: its
+    original's words, poll options and image descriptions), as ``api.entities`` matches them on reads.
+    The options and descriptions come from the Status itself: no statement more than rendering."""
     entities = Entities(_TenantOrigin(), Viewer(employee=None))  # type: ignore[arg-type]
-    return orjson.dumps(entities.status(post)).decode()
+    status = entities.status(post)
+    shown = status["reblog"] or status
+    original = post.reblog_of if post.reblog_of_id is not None and post.reblog_of is not None else post
+    poll = shown["poll"]
+    text = searchable_text(
+        text=original.text,
+        spoiler_text=original.spoiler_text,
+        poll_options=[o["title"] for o in poll["options"]] if poll else (),
+        descriptions=[m["description"] or "" for m in shown["media_attachments"]],
+    )
+    return orjson.dumps(status).decode(), text
+
+
+def with_filter_results(status: dict[str, Any], hits: Sequence[Hit], reblog_hits: Sequence[Hit]) -> str:
+    """The anonymous Status (parsed) as one reader gets it: ``filtered`` names their filters that
+    cover it (``hits``) and, for a repost, those that cover its original (``reblog_hits``), the shape
+    the REST API gives (``api.entities.filter_result``)."""
+    out = dict(status, filtered=[filter_result(h) for h in hits])
+    if (reblog := status.get("reblog")) is not None:
+        out["reblog"] = dict(reblog, filtered=[filter_result(h) for h in reblog_hits])
+    return orjson.dumps(out).decode()
 
 
 def render_accounts(employee_ids: list[int]) -> list[list[str]]:

@@ -95,7 +95,7 @@ def _load_post(post_id: int) -> Any:
 
 
 def _post_event(kind: str, post_id: int, post: Any = None) -> None:
-    from api.mastodon.streaming import render_accounts, render_status
+    from api.mastodon.streaming import render_accounts, render_status_and_text
 
     try:
         if post is None or post.pk != post_id:
@@ -103,7 +103,16 @@ def _post_event(kind: str, post_id: int, post: Any = None) -> None:
         if post is None:
             return
         facts = _post_facts(post)
-        message = {"k": kind, **facts, "payload": render_status(post)}
+        payload, text = render_status_and_text(post)
+        message = {"k": kind, **facts, "payload": payload}
+        # What readers' keyword filters are matched against (``filters.selectors.FilterSet.hits``): the
+        # searchable text of what the post shows (a repost: its original's) and, for filters made on
+        # posts, the original's id beside ``id``. Only update events carry them: a delete is never
+        # filtered.
+        if text:
+            message["text"] = text
+        if post.reblog_of_id is not None:
+            message["original"] = post.reblog_of_id
         if kind == "update" and facts["direct"]:
             # A ``conversation`` event names the other participants as Accounts: rendered once here,
             # each stream process picks the ones its viewer's Conversation shows.
