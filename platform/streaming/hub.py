@@ -8,9 +8,13 @@ Shape of the work, per process:
   (``lookups.event_context``), then one pass over the tenant's connections in which each viewer's
   check is ``policy.admits`` on data in memory; the wire bytes are built once per event (per stream
   name for WebSocket);
+- readers with keyword filters (few; the viewer holds them, ``lookups.StreamViewer``) get the event
+  matched against their filters once per reader: left out of a stream whose context a "hide" filter
+  covers, else re-serialised for them with ``filtered``; readers without filters cost nothing more;
 - control messages from the writers act at once: close the streams of a deactivated employee or a
-  revoked token, reload viewers whose unit, rank or role changed (or all of them, with the tenant's
-  rules, after a unit move or a policy edit);
+  revoked token, reload viewers whose unit, rank, role or filters changed (or all of them, with the
+  tenant's rules, after a unit move or a policy edit); a reload that finds a reader's filters changed
+  sends their user streams Mastodon's ``filters_changed``;
 - a periodic re-check per tenant (one query each for employees, tokens and sessions, however many
   connections) is the safety net for a lost control message: it closes streams whose employee was
   deactivated or whose credential died, and reloads every viewer each ``refresh_seconds``.
@@ -28,15 +32,19 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
 import redis.asyncio as aioredis
 from django.conf import settings
+from django.utils import timezone
 
-from policy import PostAudience, Viewer
+from api.mastodon.streaming import with_filter_results
+from filters.selectors import Hit, hidden_in
+from policy import PostAudience
 from streaming import lookups, visibility
-from streaming.lookups import EventContext, Principal, TenantRef
+from streaming.lookups import EventContext, Principal, StreamViewer, TenantRef
 from streaming.publish import CHANNEL_SUFFIX, channel
 
 log = logging.getLogger(__name__)
@@ -70,6 +78,14 @@ DIRECT = "direct"
 KINDS = {USER, NOTIFICATION, LIST, DIRECT, *PUBLIC_KINDS, *HASHTAG_KINDS}
 # The scope each stream needs (Mastodon: read:statuses, or read:notifications for notifications only).
 SCOPE = {NOTIFICATION: "read:notifications"}
+# The keyword-filter context (``filters.models.Context``) of what each stream shows. The direct stream
+# has none: Mastodon does not filter it.
+FILTER_CONTEXT = {
+    USER: "home",
+    LIST: "home",
+    **dict.fromkeys(PUBLIC_KINDS, "public"),
+    **dict.fromkeys(HASHTAG_KINDS, "public"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +184,7 @@ class Connection:
 class _Tenant:
     schema: str
     connections: set[Connection] = field(default_factory=set)
-    viewers: dict[int, Viewer] = field(default_factory=dict)
+    viewers: dict[int, StreamViewer] = field(default_factory=dict)
     refs: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     worker: asyncio.Task[None] | None = None
@@ -209,6 +225,71 @@ class _Frames:
         if found is None:
             found = self._ws[key] = ws_message(sub, self.event, self.payload)
         return found
+
+
+def filters_changed_message(conn: Connection, sub: Sub) -> bytes | str:
+    """Mastodon's ``filters_changed``, which has no payload: an "undefined" one on SSE, none on a
+    WebSocket."""
+    if not conn.websocket:
+        return sse_event("filters_changed", "undefined")
+    return orjson.dumps({"stream": sub.name, "event": "filters_changed"}).decode()
+
+
+class _Filtered:
+    """An ``update`` or ``status.update`` as readers with keyword filters get it. Their filters are
+    matched once per reader per event (a reader may have several connections); the Status is parsed
+    once and re-serialised with ``filtered`` only for readers whose filters cover it. Readers without
+    filters never come here."""
+
+    __slots__ = ("_by_viewer", "_frames", "_ids", "_now", "_original", "_status", "_text")
+
+    def __init__(self, message: dict[str, Any], frames: _Frames) -> None:
+        self._frames = frames
+        self._original: int | None = message.get("original")
+        post_id = int(message["id"])
+        self._ids = (post_id,) if self._original is None else (post_id, self._original)
+        self._text: str = message.get("text") or ""
+        self._now: datetime | None = None
+        self._status: dict[str, Any] | None = None
+        self._by_viewer: dict[int, tuple[tuple[Hit, ...], _Frames | None]] = {}
+
+    def for_connection(self, conn: Connection, sub: Sub, viewer: StreamViewer) -> bytes | str | None:
+        """What to push on ``sub``; None when a "hide" filter of the reader's covers it there."""
+        me: int = viewer.id  # type: ignore[assignment]
+        found = self._by_viewer.get(me)
+        if found is None:
+            found = self._by_viewer[me] = self._for_viewer(viewer)
+        hits, frames = found
+        context = FILTER_CONTEXT.get(sub.kind)
+        if frames is None or context is None:
+            return self._frames.for_connection(conn, sub)
+        if hidden_in(hits, context):
+            return None
+        return frames.for_connection(conn, sub)
+
+    def _for_viewer(self, viewer: StreamViewer) -> tuple[tuple[Hit, ...], _Frames | None]:
+        assert viewer.filters is not None
+        if self._now is None:
+            self._now = timezone.now()
+        hits = viewer.filters.in_force(self._now).hits(self._ids, self._text)
+        if not hits:
+            return (), None
+        if self._status is None:
+            self._status = orjson.loads(self._frames.payload)
+        reblog_hits = _of_original(hits, self._original) if self._original is not None else ()
+        payload = with_filter_results(self._status, hits, reblog_hits)
+        return hits, _Frames(self._frames.event, payload)
+
+
+def _of_original(hits: tuple[Hit, ...], original: int) -> tuple[Hit, ...]:
+    """Of a repost's hits, those that cover its original as well (its ``reblog``), as the REST API
+    matches the original by its own id: the same words, and only a filter made on the original."""
+    out = []
+    for hit in hits:
+        posts = tuple(pk for pk in hit.status_matches or () if pk == original) or None
+        if hit.keyword_matches or posts:
+            out.append(Hit(hit.filter, hit.keyword_matches, posts))
+    return tuple(out)
 
 
 class _Conversations:
@@ -440,13 +521,49 @@ class Hub:
             return
         fresh = await self.db(lookups.viewers, tenant.schema, wanted, tenant.rules)
         wanted &= set(tenant.refs)  # (streams may have closed meanwhile)
-        for employee_id in wanted & set(fresh):
-            tenant.viewers[employee_id] = fresh[employee_id]
+        self._install(tenant, {k: v for k, v in fresh.items() if k in wanted})
         gone = wanted - set(fresh)
         for employee_id in gone:
             tenant.viewers.pop(employee_id, None)
         if gone:
             self._close_where(tenant, lambda c: c.principal.employee_id in gone)
+
+    def _install(self, tenant: _Tenant, fresh: dict[int, StreamViewer]) -> None:
+        """Put reloaded viewers in place. Those whose keyword filters changed get Mastodon's
+        ``filters_changed`` on their user streams, so their apps read the filters again: compared with
+        what was held rather than told by the writer, so a reload for another reason (a unit move, a
+        promotion) sends nothing, and one that came by the periodic refresh still does."""
+        now, in_force = timezone.now(), lookups.filters_in_force
+        changed = set()
+        for employee_id, viewer in fresh.items():
+            held = tenant.viewers.get(employee_id)
+            if held is not None and in_force(held, now) != in_force(viewer, now):
+                changed.add(employee_id)
+            tenant.viewers[employee_id] = viewer
+        if changed:
+            self._filters_changed(tenant, changed)
+
+    def _refilter(self, tenant: _Tenant, filters: dict[int, lookups.ViewerFilters | None]) -> None:
+        """Give held viewers the filters just read for them, and ``filters_changed`` where they differ."""
+        now = timezone.now()
+        changed = set()
+        for employee_id, found in filters.items():
+            viewer = tenant.viewers.get(employee_id)
+            if viewer is None:
+                continue
+            before = lookups.filters_in_force(viewer, now)
+            viewer.filters = found
+            if lookups.filters_in_force(viewer, now) != before:
+                changed.add(employee_id)
+        if changed:
+            self._filters_changed(tenant, changed)
+
+    def _filters_changed(self, tenant: _Tenant, employee_ids: set[int]) -> None:
+        for conn in tenant.connections:
+            if conn.principal.employee_id in employee_ids:
+                for sub in conn.subs:
+                    if sub.kind == USER:
+                        conn.push(filters_changed_message(conn, sub))
 
     def _close_where(self, tenant: _Tenant, condition: Callable[[Connection], bool]) -> None:
         for conn in [c for c in tenant.connections if condition(c)]:
@@ -501,6 +618,7 @@ class Hub:
         event = message["k"]
         frames = _Frames(event, message["payload"])
         conversations = _Conversations(message) if event == "update" and DIRECT in kinds else None
+        filtered = _Filtered(message, frames) if event != "delete" else None
         route = _Route(message, context, authors, audience)
         # The loop below runs once per open connection (10,000 per process): names are looked up once.
         viewers, admits, matches = tenant.viewers, visibility.admits, route.matches
@@ -523,8 +641,10 @@ class Hub:
                     break
                 if conversations is not None and sub.kind == DIRECT:
                     conn.push(conversations.for_connection(conn, sub, conn.principal.employee_id))
-                else:
+                elif filtered is None or viewer.filters is None:
                     conn.push(frames.for_connection(conn, sub))
+                elif (item := filtered.for_connection(conn, sub, viewer)) is not None:
+                    conn.push(item)
 
     # -- periodic work ------------------------------------------------------------------------------
 
@@ -563,8 +683,13 @@ class Hub:
             stale = await self.db(lookups.changed_viewers, tenant.schema, known)
             stale |= employees - set(known)
             fresh = await self.db(lookups.viewers, tenant.schema, stale) if stale else {}
+            # Filters edited behind a lost reload message: re-read for the few readers who have any
+            # (one statement); a first filter or the last one gone shows in ``facts`` instead.
+            filtering = {k for k, v in tenant.viewers.items() if v.filters is not None} - stale
+            filters = await self.db(lookups.filters_of, tenant.schema, filtering) if filtering else {}
             if generation == tenant.generation:  # else a control reload already applied newer facts
-                tenant.viewers.update({k: v for k, v in fresh.items() if k in tenant.refs})
+                self._install(tenant, {k: v for k, v in fresh.items() if k in tenant.refs})
+                self._refilter(tenant, {k: filters.get(k) for k in filtering})
             inactive = stale - set(fresh)
             tenant.last_refresh = now
         else:

@@ -11,14 +11,18 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import close_old_connections, connection
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from api import scopes as mastodon_scopes
+from filters.selectors import ActiveFilter, FilterSet
 from policy import TenantRules, Viewer, tenant_rules
 
 
@@ -118,9 +122,46 @@ def principal_for_session(schema: str, session_key: str) -> Principal | None:
 # ---- viewers and their periodic re-check ----------------------------------------------------------
 
 
-def viewers(schema: str, employee_ids: set[int], rules: TenantRules | None = None) -> dict[int, Viewer]:
+class ViewerFilters:
+    """A viewer's keyword filters in force, as an open stream holds them: compiled once at load. One
+    that expires stops applying at the first event past its ``expires_at`` without a reload or a query:
+    the set is rebuilt then from what is held, as ``filters.selectors.active_filters`` would read it.
+    (Checking each filter's expiry at every match would cost a comparison per filter per event; this
+    is one per viewer, and none until something expires.)"""
+
+    __slots__ = ("_next_expiry", "filters", "set")
+
+    def __init__(self, filters: tuple[ActiveFilter, ...]) -> None:
+        self._hold(filters)
+
+    def _hold(self, filters: tuple[ActiveFilter, ...]) -> None:
+        self.filters = filters
+        self.set = FilterSet(filters)
+        self._next_expiry = min((f.expires_at for f in filters if f.expires_at is not None), default=None)
+
+    def in_force(self, now: datetime) -> FilterSet:
+        if self._next_expiry is not None and now >= self._next_expiry:
+            self._hold(tuple(f for f in self.filters if f.expires_at is None or f.expires_at > now))
+        return self.set
+
+
+@dataclass
+class StreamViewer(Viewer):
+    """A ``policy.Viewer`` as the stream server holds it: with its keyword filters, None for the many
+    who have none (the fan-out then does nothing more for them than before filters existed)."""
+
+    filters: ViewerFilters | None = None
+
+
+def filters_in_force(viewer: StreamViewer, now: datetime) -> tuple[ActiveFilter, ...]:
+    """What the viewer's filters are now: to tell whether a reload changed them (``filters_changed``)."""
+    return viewer.filters.in_force(now).filters if viewer.filters is not None else ()
+
+
+def viewers(schema: str, employee_ids: set[int], rules: TenantRules | None = None) -> dict[int, StreamViewer]:
     """Ready viewers for the active ones among ``employee_ids`` (the rest are gone: close their streams),
-    under ``rules`` when given (else the tenant's current ones).
+    under ``rules`` when given (else the tenant's current ones), with their keyword filters (one more
+    statement for all of them, none when nobody among them has a filter).
 
     ``followees`` starts empty on purpose: the only follow edges a delivery depends on are those to
     the event's authors, and each event loads exactly those (``event_context``), so they are exact at
@@ -129,12 +170,55 @@ def viewers(schema: str, employee_ids: set[int], rules: TenantRules | None = Non
     from directory.models import Employee
 
     _enter(schema)
-    out: dict[int, Viewer] = {}
-    for employee in Employee.objects.filter(pk__in=employee_ids, is_active=True).select_related("unit"):
-        viewer = Viewer(employee=employee, _followees=frozenset())
+    employees = list(Employee.objects.filter(pk__in=employee_ids, is_active=True).select_related("unit"))
+    filters = _filters_of([e.pk for e in employees if e.has_filters])
+    out: dict[int, StreamViewer] = {}
+    for employee in employees:
+        viewer = StreamViewer(employee=employee, _followees=frozenset(), filters=filters.get(employee.pk))
         prepare(viewer, rules)
         out[employee.pk] = viewer
     return out
+
+
+def filters_of(schema: str, employee_ids: Collection[int]) -> dict[int, ViewerFilters]:
+    """The keyword filters in force of ``employee_ids`` (only those who have any come back): the
+    periodic refresh's check of what the writers' reload messages should have told."""
+    _enter(schema)
+    return _filters_of(employee_ids)
+
+
+def _filters_of(employee_ids: Collection[int]) -> dict[int, ViewerFilters]:
+    """``filters.selectors.active_filters`` for many employees in one statement."""
+    from filters.models import Filter, FilterKeyword, FilterStatus
+
+    if not employee_ids:
+        return {}
+    keywords = FilterKeyword.objects.filter(filter=OuterRef("pk")).order_by("id")
+    rows = (
+        Filter.objects.filter(owner_id__in=list(employee_ids))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .annotate(
+            keyword_list=ArraySubquery(keywords.values("keyword")),
+            whole_word_list=ArraySubquery(keywords.values("whole_word")),
+            post_id_list=ArraySubquery(FilterStatus.objects.filter(filter=OuterRef("pk")).values("post_id")),
+        )
+        .order_by("owner_id", "id")
+    )
+    by_owner: dict[int, list[ActiveFilter]] = defaultdict(list)
+    for f in rows:
+        by_owner[f.owner_id].append(
+            ActiveFilter(
+                id=f.pk,
+                title=f.title,
+                contexts=tuple(f.contexts),
+                action=f.action,
+                expires_at=f.expires_at,
+                keywords=tuple(f.keyword_list),  # type: ignore[attr-defined]
+                whole_words=tuple(f.whole_word_list),  # type: ignore[attr-defined]
+                post_ids=frozenset(f.post_id_list),  # type: ignore[attr-defined]
+            )
+        )
+    return {owner: ViewerFilters(tuple(found)) for owner, found in by_owner.items()}
 
 
 def prepare(viewer: Viewer, rules: TenantRules | None = None) -> None:
@@ -180,36 +264,40 @@ def dead_credentials(schema: str, token_ids: set[int], session_keys: set[str]) -
     return tokens, sessions
 
 
-def facts(viewer: Viewer) -> tuple[str | None, int, str]:
+def facts(viewer: Viewer) -> tuple[str | None, int, str, bool]:
     """What ``policy.admits`` reads about a viewer from the directory, besides being active: the unit
-    chain (as the unit's path), the rank and the role."""
+    chain (as the unit's path), the rank and the role; and whether they have keyword filters (a first
+    filter made, or the last one deleted, behind a lost reload message)."""
     employee = viewer.employee
     assert employee is not None
-    return (employee.unit.path if employee.unit is not None else None, employee.rank_level, employee.role)
+    unit_path = employee.unit.path if employee.unit is not None else None
+    return (unit_path, employee.rank_level, employee.role, employee.has_filters)
 
 
-def changed_viewers(schema: str, known: dict[int, tuple[str | None, int, str]]) -> set[int]:
+def changed_viewers(schema: str, known: dict[int, tuple[str | None, int, str, bool]]) -> set[int]:
     """Of the employees in ``known`` (id → ``facts``), those now inactive or gone, or whose facts
     differ: the periodic safety net behind the writers' reload messages. PostgreSQL compares, so a
     quiet directory costs one statement and no rows, however many viewers are loaded."""
     from directory.models import Employee, OrgUnit
 
     _enter(schema)
-    ids, paths, ranks, roles = [], [], [], []
-    for employee_id, (path, rank, role) in known.items():
+    ids, paths, ranks, roles, filtering = [], [], [], [], []
+    for employee_id, (path, rank, role, has_filters) in known.items():
         ids.append(employee_id)
         paths.append(path)
         ranks.append(rank)
         roles.append(role)
+        filtering.append(has_filters)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT x.id FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[])"  # noqa: S608
-            " AS x(id, path, rank_level, role)"
+            "SELECT x.id FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[], %s::boolean[])"  # noqa: S608
+            " AS x(id, path, rank_level, role, has_filters)"
             f" LEFT JOIN {Employee._meta.db_table} e ON e.id = x.id AND e.is_active"
             f" LEFT JOIN {OrgUnit._meta.db_table} u ON u.id = e.unit_id"
             " WHERE e.id IS NULL OR u.path IS DISTINCT FROM x.path"
-            " OR e.rank_level IS DISTINCT FROM x.rank_level OR e.role IS DISTINCT FROM x.role",
-            [ids, paths, ranks, roles],
+            " OR e.rank_level IS DISTINCT FROM x.rank_level OR e.role IS DISTINCT FROM x.role"
+            " OR e.has_filters IS DISTINCT FROM x.has_filters",
+            [ids, paths, ranks, roles, filtering],
         )
         return {row[0] for row in cursor.fetchall()}
 

@@ -128,3 +128,38 @@ def test_an_expired_token_closes_its_stream(in_acme: World) -> None:
     finally:
         stream.close()
         other.close()
+
+
+def filtered_within(world: World, stream: SSEClient, keyword: str) -> None:
+    """Post a company-wide post with ``keyword`` every half second until one reaches ``stream`` with
+    ``filtered`` naming it; fails when none posted within ``WITHIN`` seconds does."""
+    started = time.monotonic()
+    while time.monotonic() - started < WITHIN:
+        made = posts.post_create(
+            author=world.people["author"], text=f"about {keyword}", audience=Audience.COMPANY
+        )
+        event, _ = stream.until(is_post(made.pk), timeout=5)
+        if [m for r in event.json()["filtered"] for m in r["keyword_matches"] or ()] == [keyword]:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not filtered by {keyword!r} within {WITHIN} s")
+
+
+def test_keyword_filters_written_behind_the_services_back_reach_an_open_stream(in_acme: World) -> None:
+    from filters.models import Filter, FilterKeyword
+
+    world = in_acme
+    colleague = world.people["colleague"]
+    stream = sse(world, "colleague", "/api/v1/streaming/public")
+    try:
+        # A first filter (``has_filters`` turns true), then another keyword in it: no reload message.
+        made = Filter.objects.create(owner=colleague, title="quiet", contexts=["public"], action="warn")
+        keyword = FilterKeyword.objects.create(filter=made, keyword="offsite")
+        Employee.objects.filter(pk=colleague.pk).update(has_filters=True)
+        filtered_within(world, stream, "offsite")
+        FilterKeyword.objects.filter(pk=keyword.pk).update(keyword="townhall")
+        filtered_within(world, stream, "townhall")
+    finally:
+        stream.close()
+        Filter.objects.filter(owner=colleague).delete()
+        Employee.objects.filter(pk=colleague.pk).update(has_filters=False)
