@@ -540,3 +540,50 @@ def test_keyboard_only_sign_in_and_post(cast: Cast, browser: Any) -> None:
     page.keyboard.press("Enter")
     page.locator("#cards article.post", has_text="키보드만으로 쓴 글").wait_for()
     assert session.problems == []
+
+
+def test_a_keyword_filter_made_in_settings_collapses_then_hides_a_post(cast: Cast, browser: Any) -> None:
+    author = Session(browser, cast.base)
+    colleague = Session(browser, cast.base)
+    author.sign_in(cast.author)
+    colleague.sign_in(cast.colleague)
+    page, cpage = author.page, colleague.page
+    page.fill("#id_text", "어제 드라마 결말 스포일러: 범인은 집사")
+    page.click("#composer-form button[type=submit]")
+    page.locator("#cards article.post", has_text="범인은 집사").wait_for()
+
+    # --- a filter made in settings: a keyword typed, another in a row the button adds ---------------
+    cpage.goto("/settings/")
+    cpage.click("nav.tabs a[href='/settings/filters/']")
+    cpage.click("#new-filter")
+    cpage.fill("#id_title", "드라마 스포")
+    cpage.fill("input[name='kw-0-keyword']", "스포일러")
+    cpage.click("#add-keyword")  # the new row has the focus
+    cpage.keyboard.type("결말")
+    colleague.shot("settings-filter-form")
+    cpage.click("#filter-form button[type=submit]")  # home, company timelines, conversations; warn
+    cpage.wait_for_url(re.compile(r"/settings/filters/$"))
+    listed = cpage.locator("ul.filters").inner_text()
+    assert "드라마 스포" in listed and "스포일러" in listed and "결말" in listed
+    colleague.shot("settings-filters")
+
+    # --- the post is collapsed behind the filter's title, one click away ------------------------
+    card = cpage.locator("#cards article.post.filtered", has_text="필터됨: 드라마 스포")
+    eventually(lambda: cpage.goto("/company/") and card.count() == 1, what="the post shows collapsed")
+    assert "범인은 집사" not in card.inner_text()
+    card.locator("summary").first.click()
+    eventually(lambda: "범인은 집사" in card.inner_text(), what="the post opens")
+    colleague.shot("filter-warn-opened")
+
+    # --- made a "hide" filter, the post is left out -----------------------------------------------
+    cpage.goto("/settings/filters/")
+    cpage.locator("ul.filters a.filter-title", has_text="드라마 스포").click()
+    cpage.check("input[name=action][value=hide]")
+    cpage.click("#filter-form button[type=submit]")
+    cpage.wait_for_url(re.compile(r"/settings/filters/$"))
+    cpage.goto("/company/")
+    assert "범인은 집사" not in cpage.locator("main").inner_text()
+    assert "범인은 집사" in page.locator("main").inner_text()  # only for who made the filter
+
+    for session in (author, colleague):
+        assert session.problems == [], session.problems

@@ -148,7 +148,7 @@ def test_an_expired_filter_is_listed_as_expired(office: Office) -> None:  # noqa
     made = _filter(office.kim, "회식")
     Filter.objects.filter(pk=made.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     html = body(signed_in(office.kim).get("/settings/filters/"))
-    assert 'class="filter expired"' in html and "만료됨" in html
+    assert 'class="filter-item expired"' in html and "만료됨" in html
     assert '<option value="keep" selected>만료된 채로 두기</option>' in body(
         signed_in(office.kim).get(f"/settings/filters/{made.pk}/")
     )
