@@ -24,6 +24,7 @@ from api.mastodon import (
     media,
     notifications,
     polls,
+    scheduled,
     search,
     statuses,
     suggestions,
@@ -162,7 +163,12 @@ _v1: list[URLPattern | URLResolver] = [
     route("featured_tags", _view(instance.FeaturedTags), "featured-tags"),
     route("endorsements", _view(instance.Endorsements), "endorsements"),
     route("domain_blocks", _view(instance.DomainBlocks), "domain-blocks"),
-    route("scheduled_statuses", _view(instance.ScheduledStatuses), "scheduled-statuses"),
+    route("scheduled_statuses", _view(scheduled.ScheduledStatuses), "scheduled-statuses"),
+    route(
+        f"scheduled_statuses/{_id('scheduled_id')}",
+        _view(scheduled.ScheduledStatusDetail),
+        "scheduled-status",
+    ),
     route("announcements", _view(instance.Announcements), "announcements"),
     route(
         r"announcements/(?P<announcement_id>[^/]+)/dismiss",

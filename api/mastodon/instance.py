@@ -1,6 +1,6 @@
-"""Instance v1/v2, custom emojis, preferences, filters: what clients read right after signing in; and
+"""Instance v1/v2, custom emojis, preferences: what clients read right after signing in; and
 the Mastodon features a company tenant has no use for, answered empty so that apps which ask for them at
-start-up keep working (announcements, featured tags, endorsements, domain blocks, scheduled posts, the
+start-up keep working (announcements, featured tags, endorsements, domain blocks, the
 instance's rules and peers)."""
 
 from __future__ import annotations
@@ -182,12 +182,6 @@ class DomainBlocks(EmptyList):
     """A tenant does not federate: there is no other domain to block."""
 
     scopes = {"GET": "read:blocks"}
-
-
-class ScheduledStatuses(EmptyList):
-    """Posts are not scheduled (a post with ``scheduled_at`` is refused)."""
-
-    scopes = {"GET": "read:statuses"}
 
 
 class InstanceRules(EmptyList):

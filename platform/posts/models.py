@@ -330,3 +330,37 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_id}:{self.key}"
+
+
+class ScheduledPost(models.Model):
+    """A post its author asked to be published later (Mastodon's ScheduledStatus): what they wrote, as
+    the arguments ``post_create`` takes, checked when scheduled and published once due by
+    ``posts.services.scheduled_post_publish``. The state stays on the row: a lost task costs latency
+    (the periodic sweep finds it), never the post."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        PUBLISHED = "published"
+        FAILED = "failed"  # refused when due (the reply target deleted, posting no longer allowed…)
+
+    id = models.BigIntegerField(primary_key=True, default=snowflake.generate, editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scheduled_at = models.DateTimeField()
+    # {"text", "visibility", "audience", "unlisted", "unit_id", "min_rank", "in_reply_to_id",
+    #  "spoiler_text", "sensitive", "language", "media_ids", "poll"}
+    params = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["scheduled_at"], name="scheduled_post_due", condition=models.Q(state="pending")
+            ),
+            models.Index(fields=["author", "id"], name="scheduled_post_by_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}'s post at {self.scheduled_at:%Y-%m-%d %H:%M} ({self.state})"

@@ -25,7 +25,7 @@ from django.http import Http404
 import policy
 from common.paging import Page
 from directory.models import Employee
-from posts.models import Bookmark, Favourite, MediaAttachment, Poll, PollVote, Post, PostEdit
+from posts.models import Bookmark, Favourite, MediaAttachment, Poll, PollVote, Post, PostEdit, ScheduledPost
 from posts.text import normalise_tag
 
 __all__ = [
@@ -422,3 +422,24 @@ def media_for_owner(viewer: policy.Viewer, media_id: int | str) -> MediaAttachme
     if media is None or not viewer.is_active:
         raise Http404("Record not found")
     return media
+
+
+def scheduled_post_list(viewer: policy.Viewer, page: Page) -> list[ScheduledPost]:
+    """The viewer's posts waiting for their time, newest scheduling first (Mastodon pages them by id)."""
+    if viewer.id is None:
+        return []
+    rows = ScheduledPost.objects.filter(author_id=viewer.id, state=ScheduledPost.State.PENDING)
+    rows = rows.filter(**page.id_filter()).order_by(page.order_by())[: page.limit]
+    return page.arrange(list(rows))
+
+
+def scheduled_post_get(viewer: policy.Viewer, scheduled_id: int | str) -> ScheduledPost:
+    """One of the viewer's waiting posts; anyone else's, or one already published, is missing (404)."""
+    if viewer.id is None or not str(scheduled_id).isdigit():
+        raise Http404
+    found = ScheduledPost.objects.filter(
+        pk=int(scheduled_id), author_id=viewer.id, state=ScheduledPost.State.PENDING
+    ).first()
+    if found is None:
+        raise Http404
+    return found

@@ -48,6 +48,7 @@ from posts.models import (
     Post,
     PostEdit,
     PostHashtag,
+    ScheduledPost,
 )
 from posts.selectors import attach_new_post_details
 from tenants.services import current_tenant_url
@@ -831,3 +832,194 @@ def media_update(
     if fields:
         media.save(update_fields=fields)
     return media
+
+
+# -- scheduled posts ------------------------------------------------------------------------------
+
+# Mastodon's bounds: at least five minutes ahead, at most 300 waiting per author.
+SCHEDULE_MIN_AHEAD = timedelta(minutes=5)
+MAX_SCHEDULED = 300
+# Due within this, a scheduled post gets a delayed task for its exact time (the sweep sends those for
+# posts scheduled further ahead as their time nears); below the broker's visibility timeout, as polls.
+SCHEDULE_ETA_HORIZON = POLL_ETA_HORIZON
+
+
+def scheduled_post_create(
+    *,
+    author: Employee,
+    scheduled_at: datetime,
+    text: str,
+    visibility: str = "",
+    audience: str | None = None,
+    unlisted: bool = False,
+    unit_id: int | str | None = None,
+    min_rank: int | str | None = None,
+    in_reply_to_id: int | str | None = None,
+    spoiler_text: str = "",
+    sensitive: bool = False,
+    language: str = "",
+    media_ids: Iterable[int | str] = (),
+    poll: PollSpec | None = None,
+) -> ScheduledPost:
+    """Keep a post to publish at ``scheduled_at``. Everything ``post_create`` would refuse now is refused
+    now (the text, the audience, the reply target, the tenant's rules, the images), so that the author
+    hears of it while they can still fix it; what changes before it is due (a deleted reply target) makes
+    it fail then, kept as ``failed`` with the reason."""
+    with transaction.atomic():
+        _check_schedule_time(scheduled_at)
+        policy.check_may_post(author)
+        # Locks the author's row: two at once cannot both pass the count.
+        Employee.objects.select_for_update().filter(pk=author.pk).first()
+        waiting = ScheduledPost.objects.filter(author=author, state=ScheduledPost.State.PENDING).count()
+        if waiting >= MAX_SCHEDULED:
+            raise PostInvalid(f"Validation failed: You can have at most {MAX_SCHEDULED} scheduled posts")
+        draft = _build_draft(
+            author=author,
+            text=text,
+            spoiler_text=spoiler_text,
+            sensitive=sensitive,
+            media_ids=media_ids,
+            poll=poll,
+        )
+        checked_audience, _, _, _ = _check_audience(
+            author=author, audience=audience, unit_id=unit_id, min_rank=min_rank, unlisted=unlisted
+        )
+        parent = _reply_target(author, in_reply_to_id)
+        _check_contact_rules(
+            author=author, audience=checked_audience, mentioned=draft.mentioned, parent=parent
+        )
+        if draft.media_ids:
+            _check_media_free(author, draft.media_ids)
+        scheduled = ScheduledPost.objects.create(
+            author=author,
+            scheduled_at=scheduled_at,
+            params={
+                "text": text,
+                "visibility": visibility,
+                "audience": audience,
+                "unlisted": unlisted,
+                "unit_id": None if unit_id in (None, "") else int(unit_id),  # type: ignore[arg-type]
+                "min_rank": None if min_rank in (None, "") else int(min_rank),  # type: ignore[arg-type]
+                "in_reply_to_id": parent.pk if parent else None,
+                "spoiler_text": spoiler_text,
+                "sensitive": sensitive,
+                "language": (language or "")[:8],
+                "media_ids": [str(pk) for pk in draft.media_ids],
+                "poll": None
+                if draft.poll is None
+                else {
+                    "options": draft.poll.options,
+                    "expires_in": draft.poll.expires_in,
+                    "multiple": draft.poll.multiple,
+                    "hide_totals": draft.poll.hide_totals,
+                },
+            },
+        )
+        _publish_on_time(scheduled)
+    return scheduled
+
+
+def scheduled_post_reschedule(*, scheduled: ScheduledPost, scheduled_at: datetime) -> ScheduledPost:
+    with transaction.atomic():
+        _check_schedule_time(scheduled_at)
+        updated = ScheduledPost.objects.filter(pk=scheduled.pk, state=ScheduledPost.State.PENDING).update(
+            scheduled_at=scheduled_at
+        )
+        if not updated:
+            raise Http404  # published or failed meanwhile: no longer a scheduled post
+        scheduled.scheduled_at = scheduled_at
+        _publish_on_time(scheduled)
+    return scheduled
+
+
+def scheduled_post_delete(*, scheduled: ScheduledPost) -> None:
+    ScheduledPost.objects.filter(pk=scheduled.pk, state=ScheduledPost.State.PENDING).delete()
+
+
+def scheduled_post_publish(scheduled_id: int) -> Post | None:
+    """Publish one scheduled post if it is due and still waiting: idempotent, safe to run twice or
+    early (a task that comes before its time does nothing; the sweep sends another). A refusal by
+    ``post_create`` (the author may no longer post, the reply target is gone) marks it failed with the
+    reason instead of losing it silently."""
+    with transaction.atomic():
+        scheduled = (
+            ScheduledPost.objects.select_for_update(skip_locked=True)
+            .select_related("author")
+            .filter(pk=scheduled_id, state=ScheduledPost.State.PENDING, scheduled_at__lte=timezone.now())
+            .first()
+        )
+        if scheduled is None:
+            return None
+        params = scheduled.params
+        poll = params.get("poll")
+        try:
+            with transaction.atomic():
+                post = post_create(
+                    author=scheduled.author,
+                    text=params["text"],
+                    audience=params["audience"],
+                    unlisted=params["unlisted"],
+                    unit_id=params["unit_id"],
+                    min_rank=params["min_rank"],
+                    in_reply_to_id=params["in_reply_to_id"],
+                    spoiler_text=params["spoiler_text"],
+                    sensitive=params["sensitive"],
+                    language=params["language"],
+                    media_ids=params["media_ids"],
+                    poll=None if poll is None else PollSpec(**poll),
+                )
+        except (PostInvalid, policy.ActionRefused) as refused:
+            scheduled.state = ScheduledPost.State.FAILED
+            scheduled.error = str(refused)[:500]
+            scheduled.save(update_fields=["state", "error"])
+            log.info("scheduled post %s not published: %s", scheduled.pk, scheduled.error)
+            return None
+        scheduled.state = ScheduledPost.State.PUBLISHED
+        scheduled.post = post
+        scheduled.save(update_fields=["state", "post"])
+        return post
+
+
+def scheduled_posts_due() -> int:
+    """The periodic sweep: publishes what is due (its task lost or never sent) and sends a delayed task
+    for what falls due before the next sweep. Returns how many were published."""
+    now = timezone.now()
+    published = 0
+    due = ScheduledPost.objects.filter(state=ScheduledPost.State.PENDING, scheduled_at__lte=now)
+    for pk in due.order_by("scheduled_at").values_list("pk", flat=True)[:1000]:
+        published += scheduled_post_publish(pk) is not None
+    soon = ScheduledPost.objects.filter(
+        state=ScheduledPost.State.PENDING, scheduled_at__gt=now, scheduled_at__lte=now + SWEEP_AHEAD
+    )
+    for scheduled in soon.only("pk", "scheduled_at"):
+        _publish_on_time(scheduled)
+    return published
+
+
+# The sweep runs every minute (posts.schedule); it sends the tasks for the next two.
+SWEEP_AHEAD = timedelta(minutes=2)
+
+
+def _check_schedule_time(scheduled_at: datetime) -> None:
+    if scheduled_at < timezone.now() + SCHEDULE_MIN_AHEAD:
+        raise PostInvalid("Validation failed: Scheduled at must be at least 5 minutes in the future")
+
+
+def _check_media_free(author: Employee, media_ids: Sequence[int]) -> None:
+    rows = {m.pk: m for m in MediaAttachment.objects.filter(pk__in=media_ids)}
+    for media_id in media_ids:
+        item = rows.get(media_id)
+        if item is None or item.owner_id != author.pk:
+            raise PostInvalid("Validation failed: Media not found")
+        if item.post_id is not None:
+            raise PostInvalid("Validation failed: Media is already attached to a post")
+
+
+def _publish_on_time(scheduled: ScheduledPost) -> None:
+    """A delayed task for the post's exact time, when that is near enough for the broker to hold it."""
+    if scheduled.scheduled_at - timezone.now() > timedelta(seconds=SCHEDULE_ETA_HORIZON):
+        return
+    from posts.tasks import scheduled_post_publish as task
+
+    pk, eta = scheduled.pk, scheduled.scheduled_at
+    transaction.on_commit(lambda: task.apply_async((pk,), eta=eta))

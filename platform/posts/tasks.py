@@ -28,3 +28,25 @@ def polls_expire_due() -> int:
 def dispatch_polls_expire_due() -> int:
     """Periodic (beat, public schema): one ``polls_expire_due`` per active tenant, sent in its schema."""
     return send_to_each_tenant(polls_expire_due)
+
+
+@shared_task(name="posts.scheduled_post_publish", ignore_result=True)
+def scheduled_post_publish(scheduled_id: int) -> bool:
+    """Publish one scheduled post at its time (sent with an ETA; a no-op once published)."""
+    from posts.services import scheduled_post_publish as publish
+
+    return publish(int(scheduled_id)) is not None
+
+
+@shared_task(name="posts.scheduled_posts_due")
+def scheduled_posts_due() -> int:
+    """Publish this tenant's scheduled posts that are due and send the tasks of those due soon."""
+    from posts.services import scheduled_posts_due as sweep
+
+    return sweep()
+
+
+@shared_task(name="posts.dispatch_scheduled_posts_due", base=PublicTask)
+def dispatch_scheduled_posts_due() -> int:
+    """Periodic (beat, public schema): one ``scheduled_posts_due`` per active tenant."""
+    return send_to_each_tenant(scheduled_posts_due)
