@@ -145,6 +145,17 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
         and api.get(f"/api/v1/statuses/{c.post_id}").json().get("muted") is True
     ),
     "filter a post": lambda api, s, c: _filtered_by_hand(api, c.post_id),
+    "schedule a reply": lambda api, s, c: (
+        api.post(
+            "/api/v1/statuses",
+            {
+                "status": "나중에 답할게요",
+                "in_reply_to_id": c.post_id,
+                "scheduled_at": "2099-01-01T09:00:00Z",
+            },
+        ).status_code
+        == 200
+    ),
     "favourite": lambda api, s, c: (
         api.post(f"/api/v1/statuses/{c.post_id}/favourite").status_code == 200
         and c.post_id in _ids(api.get("/api/v1/favourites"))
