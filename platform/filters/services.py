@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from directory.models import Employee
@@ -236,9 +236,11 @@ def filter_status_add(*, filter: Filter, owner: Employee, post: Post) -> FilterS
     owner may not see is missing, not filterable. A repost stands for its original, as everywhere."""
     if post.reblog_of_id is not None:
         post = Post.objects.get(pk=post.reblog_of_id)
-    if FilterStatus.objects.filter(filter=filter, post=post).exists():
-        raise FilterInvalid("Validation failed: Status has already been taken")
-    created = FilterStatus.objects.create(filter=filter, post=post)
+    try:
+        with transaction.atomic():
+            created = FilterStatus.objects.create(filter=filter, post=post)
+    except IntegrityError:
+        raise FilterInvalid("Validation failed: Status has already been taken") from None
     _owner_changed(owner)
     return created
 
