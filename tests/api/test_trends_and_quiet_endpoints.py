@@ -81,7 +81,6 @@ def test_bad_limits_are_refused_clearly(api_as, people: People) -> None:
         ("/api/v1/featured_tags", "read:accounts"),
         ("/api/v1/endorsements", "read:accounts"),
         ("/api/v1/domain_blocks", "read:blocks"),
-        ("/api/v1/scheduled_statuses", "read:statuses"),
         ("/api/v1/trends/links", None),
         ("/api/v1/instance/rules", None),
         ("/api/v1/instance/peers/", None),
@@ -103,16 +102,6 @@ def test_an_accounts_featured_tags_and_dismissing_an_announcement(api_as, people
     assert kim.get(f"/api/v1/accounts/{people.lee.pk}/featured_tags").json() == []
     gone = kim.post("/api/v1/announcements/1/dismiss")
     assert gone.status_code == 404 and gone.json() == {"error": "Record not found"}
-
-
-def test_a_scheduled_post_is_refused_and_nothing_is_posted(api_as, people: People) -> None:
-    before = Post.objects.count()
-    refused = api_as(people.kim).post(
-        "/api/v1/statuses", {"status": "내일 아침에 올릴 글", "scheduled_at": "2030-01-01T09:00:00Z"}
-    )
-    assert refused.status_code == 422
-    assert refused.json() == {"error": "Validation failed: Scheduled posts are not supported"}
-    assert Post.objects.count() == before
 
 
 def test_the_instance_tells_apps_how_many_posts_may_be_pinned(api_as, people: People) -> None:
