@@ -14,7 +14,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from directory.models import Employee, OrgUnit, Rank
 from filters.models import Action, Context, Filter
@@ -365,9 +365,9 @@ class FilterForm(forms.Form):
     saving brings fresh ones. A refused save comes back exactly as typed, rows included."""
 
     title = forms.CharField(
-        label=pgettext_lazy("keyword filter", "Title"),  # not a job title
+        label=gettext_lazy("Name of the filter"),
         max_length=MAX_TITLE,
-        error_messages={"required": gettext_lazy("Give the filter a title.")},
+        error_messages={"required": gettext_lazy("Give the filter a name.")},
         help_text=gettext_lazy("Shown on the posts the filter collapses, e.g. “Spoilers”."),
     )
     contexts = forms.MultipleChoiceField(
@@ -502,7 +502,7 @@ class FilterForm(forms.Form):
 
 
 _FILTER_MESSAGES = {
-    "Title can't be blank": gettext_lazy("Give the filter a title."),
+    "Title can't be blank": gettext_lazy("Give the filter a name."),
     "Context can't be blank": gettext_lazy("Choose at least one place to filter in."),
     "Keyword can't be blank": gettext_lazy("A keyword cannot be blank."),
 }
