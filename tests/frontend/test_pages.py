@@ -114,6 +114,9 @@ def test_every_page_answers_for_an_employee_with_a_strict_policy(office: Office)
         "/messages/",
         "/settings/",
         "/settings/apps/",
+        "/settings/filters/",
+        "/settings/filters/new",
+        f"/posts/{reply.pk}/filter",
     ]
     for path in pages:
         response = client.get(path)
