@@ -185,6 +185,8 @@ class _Tenant:
     schema: str
     connections: set[Connection] = field(default_factory=set)
     viewers: dict[int, StreamViewer] = field(default_factory=dict)
+    # Who among ``viewers`` holds keyword filters: while nobody does, an event costs nothing for them.
+    filtering: set[int] = field(default_factory=set)
     refs: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     worker: asyncio.Task[None] | None = None
@@ -192,6 +194,20 @@ class _Tenant:
     rules: Any = None
     # Bumped by every control reload: a viewer load that started before one is stale and not applied.
     generation: int = 0
+
+    def hold(self, employee_id: int, viewer: StreamViewer) -> None:
+        self.viewers[employee_id] = viewer
+        self.held_filters(employee_id, viewer)
+
+    def held_filters(self, employee_id: int, viewer: StreamViewer) -> None:
+        if viewer.filters is None:
+            self.filtering.discard(employee_id)
+        else:
+            self.filtering.add(employee_id)
+
+    def drop(self, employee_id: int) -> None:
+        self.viewers.pop(employee_id, None)
+        self.filtering.discard(employee_id)
 
 
 # ---- wire formats ----------------------------------------------------------------------------------
@@ -419,7 +435,7 @@ class Hub:
             if employee_id not in found:
                 return False
             if generation == tenant.generation:  # else a reload came meanwhile: this may be stale
-                tenant.viewers[employee_id] = found[employee_id]
+                tenant.hold(employee_id, found[employee_id])
         tenant.refs[employee_id] += 1
         tenant.connections.add(conn)
         return True
@@ -434,7 +450,7 @@ class Hub:
         tenant.refs[employee_id] -= 1
         if tenant.refs[employee_id] <= 0:
             del tenant.refs[employee_id]
-            tenant.viewers.pop(employee_id, None)
+            tenant.drop(employee_id)
 
     def connection_count(self) -> int:
         return sum(len(t.connections) for t in self.tenants.values())
@@ -496,7 +512,7 @@ class Hub:
         kind = message.get("k")
         if kind == "disconnect":
             self._close_where(tenant, lambda c: c.principal.employee_id == message["employee"])
-            tenant.viewers.pop(message["employee"], None)
+            tenant.drop(message["employee"])
         elif kind == "revoke":
             self._close_where(tenant, lambda c: c.principal.token_id == message["token"])
         elif kind == "reload":
@@ -524,7 +540,7 @@ class Hub:
         self._install(tenant, {k: v for k, v in fresh.items() if k in wanted})
         gone = wanted - set(fresh)
         for employee_id in gone:
-            tenant.viewers.pop(employee_id, None)
+            tenant.drop(employee_id)
         if gone:
             self._close_where(tenant, lambda c: c.principal.employee_id in gone)
 
@@ -539,7 +555,7 @@ class Hub:
             held = tenant.viewers.get(employee_id)
             if held is not None and in_force(held, now) != in_force(viewer, now):
                 changed.add(employee_id)
-            tenant.viewers[employee_id] = viewer
+            tenant.hold(employee_id, viewer)
         if changed:
             self._filters_changed(tenant, changed)
 
@@ -553,6 +569,7 @@ class Hub:
                 continue
             before = lookups.filters_in_force(viewer, now)
             viewer.filters = found
+            tenant.held_filters(employee_id, viewer)
             if lookups.filters_in_force(viewer, now) != before:
                 changed.add(employee_id)
         if changed:
@@ -618,7 +635,7 @@ class Hub:
         event = message["k"]
         frames = _Frames(event, message["payload"])
         conversations = _Conversations(message) if event == "update" and DIRECT in kinds else None
-        filtered = _Filtered(message, frames) if event != "delete" else None
+        filtered = _Filtered(message, frames) if tenant.filtering and event != "delete" else None
         route = _Route(message, context, authors, audience)
         # The loop below runs once per open connection (10,000 per process): names are looked up once.
         viewers, admits, matches = tenant.viewers, visibility.admits, route.matches
@@ -685,7 +702,7 @@ class Hub:
             fresh = await self.db(lookups.viewers, tenant.schema, stale) if stale else {}
             # Filters edited behind a lost reload message: re-read for the few readers who have any
             # (one statement); a first filter or the last one gone shows in ``facts`` instead.
-            filtering = {k for k, v in tenant.viewers.items() if v.filters is not None} - stale
+            filtering = tenant.filtering - stale
             filters = await self.db(lookups.filters_of, tenant.schema, filtering) if filtering else {}
             if generation == tenant.generation:  # else a control reload already applied newer facts
                 self._install(tenant, {k: v for k, v in fresh.items() if k in tenant.refs})
@@ -704,7 +721,7 @@ class Hub:
             ):
                 conn.close()
         for gone in inactive & employees:
-            tenant.viewers.pop(gone, None)
+            tenant.drop(gone)
 
     async def _heartbeat_forever(self) -> None:
         """A comment line on every SSE stream so proxies keep idle streams open (WebSockets get
