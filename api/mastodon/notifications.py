@@ -245,11 +245,17 @@ class UnreadGroupCount(MastodonView):
 
     def get(self, request: Request) -> HttpResponse:
         from common.paging import Page
+        from filters.selectors import hidden_post_ids, hiding_filters
         from notifications.selectors import notification_groups, read_up_to
 
         limit = _count_limit(request)
         found = notification_groups(self.viewer, Page(since_id=read_up_to(self.viewer), limit=limit))
-        return json_response({"count": len(found.groups)})
+        # Groups about a post the reader's "hide" filters leave off the page are not counted either.
+        hidden = hidden_post_ids(
+            hiding_filters(self.viewer, "notifications"),
+            {g.latest.post_id for g in found.groups if g.latest.post_id is not None},
+        )
+        return json_response({"count": sum(1 for g in found.groups if g.latest.post_id not in hidden)})
 
 
 # Mastodon 4.3's notification policy: what to do with notifications from strangers, new accounts and

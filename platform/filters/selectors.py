@@ -157,6 +157,61 @@ def _active_filters_query() -> CompiledQuery[Filter]:
     return CompiledQuery(rows)
 
 
+def hiding_filters(viewer: Viewer, context: str) -> FilterSet:
+    """The viewer's filters that leave posts out in ``context`` (no query for one without filters)."""
+    found = active_filters(viewer)
+    if not found:
+        return NO_FILTERS
+    return FilterSet(f for f in found.filters if f.action == Action.HIDE and context in f.contexts)
+
+
+def hidden_post_ids(filters: FilterSet, post_ids: Collection[int]) -> set[int]:
+    """Which of these posts ``filters`` cover, from each post's searchable text (a repost's original's),
+    read in one statement: for counts, where a page's rendering is not at hand (the unread badge)."""
+    from posts.models import MediaAttachment, PollOption, Post
+
+    if not filters or not post_ids:
+        return set()
+
+    def options(post: str) -> ArraySubquery:
+        return ArraySubquery(
+            PollOption.objects.filter(poll__post=OuterRef(post)).order_by("position").values("title")
+        )
+
+    def descriptions(post: str) -> ArraySubquery:
+        return ArraySubquery(MediaAttachment.objects.filter(post=OuterRef(post)).values("description"))
+
+    rows = (
+        Post.objects.filter(pk__in=list(post_ids))
+        .annotate(
+            own_options=options("pk"),
+            own_descriptions=descriptions("pk"),
+            original_options=options("reblog_of_id"),
+            original_descriptions=descriptions("reblog_of_id"),
+        )
+        .values_list(
+            "pk",
+            "reblog_of_id",
+            "text",
+            "spoiler_text",
+            "reblog_of__text",
+            "reblog_of__spoiler_text",
+            "own_options",
+            "own_descriptions",
+            "original_options",
+            "original_descriptions",
+        )
+    )
+    hidden = set()
+    for pk, original, text, spoiler, o_text, o_spoiler, opts, descs, o_opts, o_descs in rows:
+        if original is not None:
+            text, spoiler, opts, descs = o_text or "", o_spoiler or "", o_opts, o_descs
+        searchable = searchable_text(text=text, spoiler_text=spoiler, poll_options=opts, descriptions=descs)
+        if filters.hits({pk} if original is None else {pk, original}, searchable):
+            hidden.add(pk)
+    return hidden
+
+
 def filter_list(viewer: Viewer) -> list[Filter]:
     """The viewer's own filters, expired ones too (an app shows them as expired), with their keywords
     and posts: three statements."""

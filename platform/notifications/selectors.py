@@ -103,12 +103,24 @@ def read_up_to(viewer: Viewer) -> int | None:
 def unread_count(viewer: Viewer, *, since_id: int | None, limit: int | None = None) -> int:
     """Notifications above the read marker (``/api/v1/notifications/unread_count``, the web badge), at
     most ``limit`` of them counted."""
+    from filters.selectors import hidden_post_ids, hiding_filters
+
     rows = _inbox(viewer)
     if since_id is not None:
         rows = rows.filter(id__gt=since_id)
+    hiding = hiding_filters(viewer, "notifications")
+    if hiding:
+        # What the reader's "hide" filters leave off the page is not counted either.
+        post_ids = list(rows.order_by("-id").values_list("post_id", flat=True)[: limit or UNREAD_SCAN])
+        hidden = hidden_post_ids(hiding, {pk for pk in post_ids if pk is not None})
+        return sum(1 for pk in post_ids if pk not in hidden)
     if limit is not None:
         return len(rows.order_by("-id").values_list("id", flat=True)[:limit])
     return rows.count()
+
+
+# The most unread notifications read to leave out filtered ones: a badge shows "99+" long before.
+UNREAD_SCAN = 1000
 
 
 # ---- grouped notifications (Mastodon 4.3, ``/api/v2/notifications``) ----------------------------------

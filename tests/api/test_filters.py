@@ -190,6 +190,10 @@ def test_notification_and_thread_filters_leave_out_what_they_cover(api_as, peopl
     v2 = kim.get("/api/v2/notifications").json()
     assert [g["status_id"] for g in v2["notification_groups"]] == [plain]
     assert [s["id"] for s in v2["statuses"]] == [plain]
+    # The badges count what the pages show.
+    assert kim.get("/api/v1/notifications/unread_count").json() == {"count": 1}
+    assert kim.get("/api/v2/notifications/unread_count").json() == {"count": 1}
+    assert lee.get("/api/v1/notifications/unread_count").json() == {"count": 0}
     # A profile is not a context of this filter: the reply is there, marked.
     profile = _by_id(kim.get(f"/api/v1/accounts/{people.lee.pk}/statuses"))
     assert profile[spoiler]["filtered"][0]["keyword_matches"] == ["스포일러"]
