@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from common.compiled import CompiledQuery, Slot
 from filters.models import Action, Filter, FilterKeyword, FilterStatus
@@ -123,38 +125,55 @@ def active_filters(viewer: Viewer) -> FilterSet:
     employee = viewer.employee
     if employee is None or not employee.has_filters:
         return NO_FILTERS
-    return FilterSet(
-        ActiveFilter(
-            id=f.pk,
-            title=f.title,
-            contexts=tuple(f.contexts),
-            action=f.action,
-            expires_at=f.expires_at,
-            keywords=tuple(f.keyword_list),  # type: ignore[attr-defined]
-            whole_words=tuple(f.whole_word_list),  # type: ignore[attr-defined]
-            post_ids=frozenset(f.post_id_list),  # type: ignore[attr-defined]
+    return FilterSet(_active(f) for f in _active_filters_query().fetch([employee.pk]))
+
+
+def active_filters_of(employee_ids: Collection[int]) -> dict[int, tuple[ActiveFilter, ...]]:
+    """``active_filters`` of many employees in one statement (the stream servers' readers); only those
+    with filters in force come back."""
+    if not employee_ids:
+        return {}
+    rows = _with_rules_listed(
+        Filter.objects.filter(owner_id__in=list(employee_ids)).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
         )
-        for f in _active_filters_query().fetch([employee.pk])
-    )
+    ).order_by("owner_id", "id")
+    by_owner: dict[int, list[ActiveFilter]] = defaultdict(list)
+    for f in rows:
+        by_owner[f.owner_id].append(_active(f))
+    return {owner: tuple(found) for owner, found in by_owner.items()}
 
 
 @functools.cache
 def _active_filters_query() -> CompiledQuery[Filter]:
     """Compiled once per process (``common.compiled``): building this queryset cost ~1 ms a request, as
     much as the rest of the filtering (bench/RESULTS.md, "Keyword filters")."""
+    unexpired = ["owner_id = %s", "(expires_at IS NULL OR expires_at > now())"]
+    owned = Filter.objects.extra(where=unexpired, params=[Slot(0)])  # noqa: S610 (constant SQL)
+    return CompiledQuery(_with_rules_listed(owned).order_by("id"))
+
+
+def _with_rules_listed(filters: QuerySet[Filter]) -> QuerySet[Filter]:
+    """Each filter with its keywords, their whole-word flags and its posts as arrays."""
     keywords = FilterKeyword.objects.filter(filter=OuterRef("pk")).order_by("id")
-    rows = (
-        Filter.objects.extra(
-            where=["owner_id = %s", "(expires_at IS NULL OR expires_at > now())"], params=[Slot(0)]
-        )
-        .annotate(
-            keyword_list=ArraySubquery(keywords.values("keyword")),
-            whole_word_list=ArraySubquery(keywords.values("whole_word")),
-            post_id_list=ArraySubquery(FilterStatus.objects.filter(filter=OuterRef("pk")).values("post_id")),
-        )
-        .order_by("id")
+    return filters.annotate(
+        keyword_list=ArraySubquery(keywords.values("keyword")),
+        whole_word_list=ArraySubquery(keywords.values("whole_word")),
+        post_id_list=ArraySubquery(FilterStatus.objects.filter(filter=OuterRef("pk")).values("post_id")),
     )
-    return CompiledQuery(rows)
+
+
+def _active(f: Filter) -> ActiveFilter:
+    return ActiveFilter(
+        id=f.pk,
+        title=f.title,
+        contexts=tuple(f.contexts),
+        action=f.action,
+        expires_at=f.expires_at,
+        keywords=tuple(f.keyword_list),  # type: ignore[attr-defined]
+        whole_words=tuple(f.whole_word_list),  # type: ignore[attr-defined]
+        post_ids=frozenset(f.post_id_list),  # type: ignore[attr-defined]
+    )
 
 
 def hiding_filters(viewer: Viewer, context: str) -> FilterSet:

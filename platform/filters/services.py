@@ -92,9 +92,10 @@ def _owner_changed(owner: Employee) -> None:
     from directory.services import viewers_changed
 
     has = Filter.objects.filter(owner=owner).exists()
-    if owner.has_filters != has:
-        Employee.objects.filter(pk=owner.pk).update(has_filters=has)
-        owner.has_filters = has
+    # Compared in the database, not on ``owner``: another instance of the same employee may have
+    # changed the flag since this one was read.
+    Employee.objects.filter(pk=owner.pk).exclude(has_filters=has).update(has_filters=has)
+    owner.has_filters = has
     viewers_changed([owner.pk])
 
 

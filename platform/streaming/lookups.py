@@ -15,9 +15,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import close_old_connections, connection
-from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
@@ -194,37 +192,9 @@ def filters_of(schema: str, employee_ids: Collection[int]) -> dict[int, ViewerFi
 
 
 def _filters_of(employee_ids: Collection[int]) -> dict[int, ViewerFilters]:
-    """``filters.selectors.active_filters`` for many employees in one statement."""
-    from filters.models import Filter, FilterKeyword, FilterStatus
+    from filters.selectors import active_filters_of
 
-    if not employee_ids:
-        return {}
-    keywords = FilterKeyword.objects.filter(filter=OuterRef("pk")).order_by("id")
-    rows = (
-        Filter.objects.filter(owner_id__in=list(employee_ids))
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-        .annotate(
-            keyword_list=ArraySubquery(keywords.values("keyword")),
-            whole_word_list=ArraySubquery(keywords.values("whole_word")),
-            post_id_list=ArraySubquery(FilterStatus.objects.filter(filter=OuterRef("pk")).values("post_id")),
-        )
-        .order_by("owner_id", "id")
-    )
-    by_owner: dict[int, list[ActiveFilter]] = defaultdict(list)
-    for f in rows:
-        by_owner[f.owner_id].append(
-            ActiveFilter(
-                id=f.pk,
-                title=f.title,
-                contexts=tuple(f.contexts),
-                action=f.action,
-                expires_at=f.expires_at,
-                keywords=tuple(f.keyword_list),  # type: ignore[attr-defined]
-                whole_words=tuple(f.whole_word_list),  # type: ignore[attr-defined]
-                post_ids=frozenset(f.post_id_list),  # type: ignore[attr-defined]
-            )
-        )
-    return {owner: ViewerFilters(tuple(found)) for owner, found in by_owner.items()}
+    return {owner: ViewerFilters(found) for owner, found in active_filters_of(employee_ids).items()}
 
 
 def prepare(viewer: Viewer, rules: TenantRules | None = None) -> None:
