@@ -1,5 +1,5 @@
-"""Forms of the web app: the composer (with its audience picker), profile settings, notification
-preferences, personal tokens, keyword filters."""
+"""Forms of the web app: the composer (with its audience picker and schedule), a scheduled post's new
+time, profile settings, notification preferences, personal tokens, keyword filters."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +22,7 @@ from directory.models import Employee, OrgUnit, Rank
 from filters.models import Action, Context, Filter
 from filters.services import MAX_KEYWORD, MAX_KEYWORDS, MAX_TITLE, UNSET, KeywordChange
 from frontend.services import PERSONAL_TOKEN_SCOPES, Draft
-from posts.models import Audience, MediaAttachment, Post
+from posts.models import Audience, MediaAttachment, Post, ScheduledPost
 
 MAX_IMAGES = 4
 POLL_CHOICES = 4
@@ -81,7 +83,56 @@ _VALIDATION_MESSAGES = {
         "You may only address your own unit or a unit above it."
     ),
     "The post you are replying to was not found": gettext_lazy("The post you are replying to was not found."),
+    "Scheduled at must be at least 5 minutes in the future": gettext_lazy(
+        "Choose a time at least 5 minutes from now."
+    ),
 }
+
+
+def failure_reason(error: str) -> str:
+    """Why a scheduled post was not published when due (``ScheduledPost.error``: the refusal's English
+    text as the service kept it, without its rule), in the employee's language when it is known."""
+    text = error.removeprefix("Validation failed: ")
+    known = _VALIDATION_MESSAGES.get(text)
+    if known is None:
+        known = next((m for prefix, m in _FAILURE_MESSAGES if text.startswith(prefix)), None)
+    if known is not None:
+        return str(known)
+    return text or _("It could not be published.")
+
+
+# What changes between scheduling a post and its time (each is checked when it is scheduled).
+_FAILURE_MESSAGES = [
+    ("This account is deactivated", gettext_lazy("This account is deactivated.")),
+    (
+        "Company-wide posts need rank",
+        gettext_lazy("Company-wide posts now need a higher rank than yours. Post to your unit instead."),
+    ),
+    ("Contact rule:", gettext_lazy("A contact rule no longer allows you to address someone it mentions.")),
+    (
+        "An information barrier",
+        gettext_lazy("An information barrier between your departments does not allow this."),
+    ),
+    ("Unit not found", gettext_lazy("The unit it was addressed to no longer exists.")),
+    ("Minimum rank must be", gettext_lazy("The rank it was limited to no longer exists.")),
+    ("Media not found", gettext_lazy("One of its images is no longer there.")),
+    ("Media is already attached", gettext_lazy("One of its images is already in another post.")),
+]
+
+
+def local_time(raw: str) -> datetime | None:
+    """A date-time field's value ("2026-12-01T09:30", as ``<input type=datetime-local>`` sends it) as
+    the wall time of the current time zone: the one every time in the web app is shown in
+    (``TIME_ZONE``, the company's; nothing activates another). None when it is not a time."""
+    try:
+        return forms.DateTimeField().clean(raw.strip())
+    except ValidationError:
+        return None
+
+
+def local_input(value: datetime) -> str:
+    """A time as a ``datetime-local`` field's value, in the current time zone."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
 
 class ComposeForm:
@@ -98,6 +149,7 @@ class ComposeForm:
         self.uploads: list[tuple[UploadedFile, str]] = []
         self.errors: list[str] = []
         self.refused = False
+        self.scheduled_at: datetime | None = None  # the parsed schedule, once valid
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -123,6 +175,29 @@ class ComposeForm:
         elif reply_to_id:
             draft.in_reply_to_id = reply_to_id
         return cls(author, draft, reply_to=reply_to)
+
+    @classmethod
+    def from_scheduled(cls, author: Employee, scheduled: ScheduledPost, *, reply: bool) -> ComposeForm:
+        """ "Edit as new post": a failed scheduled post's text, audience, images and poll, to post now or
+        schedule again; posting it dismisses the failed one. ``reply``: its reply target is still there
+        to reply to (else it becomes a post of its own)."""
+        p = scheduled.params
+        poll = p.get("poll") or {}
+        audience = str(p.get("audience") or "") or cls.default_audience(author)
+        draft = Draft(
+            text=str(p.get("text") or ""),
+            spoiler_text=str(p.get("spoiler_text") or ""),
+            audience=audience,
+            unit_id=str(p.get("unit_id") or "") if audience == Audience.UNIT else "",
+            min_rank=str(p["min_rank"]) if p.get("min_rank") is not None else "",
+            in_reply_to_id=str(p["in_reply_to_id"]) if reply and p.get("in_reply_to_id") else "",
+            media_ids=[int(pk) for pk in p.get("media_ids") or ()],
+            poll_options=[str(o) for o in poll.get("options") or ()][:POLL_CHOICES],
+            poll_expires_in=int(poll.get("expires_in") or 86400),
+            poll_multiple=bool(poll.get("multiple")),
+            replaces=str(scheduled.pk),
+        )
+        return cls(author, draft)
 
     @classmethod
     def from_post(
@@ -156,6 +231,8 @@ class ComposeForm:
             poll_options=[str(o) for o in getlist("poll_option")][:POLL_CHOICES] if get("with_poll") else [],
             poll_expires_in=expires,
             poll_multiple=bool(get("poll_multiple")),
+            scheduled_at=str(get("scheduled_at") or "").strip(),
+            replaces=str(get("replaces") or "") if str(get("replaces") or "").isdigit() else "",
         )
         form = cls(author, draft)
         if files is not None:
@@ -169,7 +246,16 @@ class ComposeForm:
     def is_valid(self) -> bool:
         if len(self.draft.media_ids) + len(self.uploads) > MAX_IMAGES:
             self.errors.append(_("A post can have at most 4 images."))
+        if self.scheduling:
+            self.scheduled_at = local_time(self.draft.scheduled_at)
+            if self.scheduled_at is None:
+                self.errors.append(_("Enter the date and time to publish the post at."))
         return not self.errors
+
+    @property
+    def scheduling(self) -> bool:
+        """A time was given: the post is scheduled rather than published now."""
+        return bool(self.draft.scheduled_at)
 
     def refuse(self, message: str) -> None:
         self.refused = True
@@ -177,9 +263,15 @@ class ComposeForm:
 
     def fail(self, message: str) -> None:
         text = message.removeprefix("Validation failed: ")
-        known = _VALIDATION_MESSAGES.get(text)
+        known: object = _VALIDATION_MESSAGES.get(text)
         if known is None and text.startswith("Text character limit"):
             known = _("The post is longer than %(limit)s characters.") % {"limit": self.max_chars}
+        if known is None and text.startswith("You can have at most") and text.endswith("scheduled posts"):
+            from posts.services import MAX_SCHEDULED
+
+            known = _("You can have at most %(count)s scheduled posts. Cancel one first.") % {
+                "count": MAX_SCHEDULED
+            }
         self.errors.append(str(known) if known is not None else text)
 
     # -- for the template ----------------------------------------------------------------------------
@@ -237,6 +329,25 @@ class ComposeForm:
     @property
     def image_slots(self) -> range:
         return range(MAX_IMAGES)
+
+    @property
+    def time_zone(self) -> str:
+        return timezone.get_current_timezone_name()
+
+
+class RescheduleForm(forms.Form):
+    """A scheduled post's new time, in the current time zone (see ``local_time``)."""
+
+    scheduled_at = forms.CharField(
+        label=gettext_lazy("New time"),
+        error_messages={"required": gettext_lazy("Enter the date and time to publish the post at.")},
+    )
+
+    def clean_scheduled_at(self) -> datetime:
+        when = local_time(self.cleaned_data["scheduled_at"])
+        if when is None:
+            raise ValidationError(_("Enter the date and time to publish the post at."))
+        return when
 
 
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}

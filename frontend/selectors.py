@@ -1,8 +1,8 @@
 """Reads for the web pages that the shared selectors do not already provide.
 
 Posts always come through ``policy`` (via timelines/posts selectors or ``policy.visible_posts``);
-this module adds directory reads (people, org tree, autocomplete), the unread badge and the search
-fallback used until ``platform/search`` provides its selectors.
+this module adds directory reads (people, org tree, autocomplete), the unread badge, the search
+fallback used until ``platform/search`` provides its selectors, and the viewer's own scheduled posts.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from directory.models import Employee, OrgUnit
+from directory.models import Employee, OrgUnit, Rank
 from policy import Viewer, visible_posts
-from posts.models import Hashtag, Post
+from posts.models import Audience, Hashtag, Post, ScheduledPost
 
 PEOPLE_PAGE = 60
 
@@ -280,3 +280,93 @@ def follow_counts(person: Employee) -> dict[str, int]:
         "followers": Follow.objects.filter(followee=person).count(),
         "following": Follow.objects.filter(follower=person).count(),
     }
+
+
+# --- scheduled posts ------------------------------------------------------------------------------
+
+# Failed scheduled posts stay until their author dismisses them; the page shows the latest ones.
+FAILED_SHOWN = 20
+
+
+@dataclass
+class ScheduledItem:
+    """One scheduled post as the page shows it: what was written, and to whom, from its ``params``."""
+
+    scheduled: ScheduledPost
+    audience: str
+    unit: OrgUnit | None
+    min_rank: str  # the rank's name, "" for any rank
+    images: int
+    poll: list[str]
+
+    @property
+    def text(self) -> str:
+        return str(self.scheduled.params.get("text") or "")
+
+    @property
+    def spoiler_text(self) -> str:
+        return str(self.scheduled.params.get("spoiler_text") or "")
+
+    @property
+    def is_reply(self) -> bool:
+        return bool(self.scheduled.params.get("in_reply_to_id"))
+
+
+@dataclass
+class ScheduledPosts:
+    pending: list[ScheduledItem]
+    failed: list[ScheduledItem]
+
+
+def scheduled_posts(viewer: Viewer) -> ScheduledPosts:
+    """The viewer's scheduled posts: those waiting, soonest first (all of them: an author has at most
+    ``posts.services.MAX_SCHEDULED``), and the latest that could not be published when due, with the
+    reason, until dismissed. Only rows the viewer wrote; four statements whatever their number."""
+    if viewer.id is None or not viewer.is_active:
+        return ScheduledPosts(pending=[], failed=[])
+    from posts.services import MAX_SCHEDULED
+
+    own = ScheduledPost.objects.filter(author_id=viewer.id)
+    pending = list(
+        own.filter(state=ScheduledPost.State.PENDING).order_by("scheduled_at", "id")[:MAX_SCHEDULED]
+    )
+    failed = list(
+        own.filter(state=ScheduledPost.State.FAILED).order_by("-scheduled_at", "-id")[:FAILED_SHOWN]
+    )
+    return ScheduledPosts(pending=_scheduled_items(pending), failed=_scheduled_items(failed))
+
+
+def scheduled_failed_get(viewer: Viewer, scheduled_id: int | str) -> ScheduledItem:
+    """One of the viewer's failed scheduled posts; anyone else's, or one not failed, is missing (404)."""
+    if viewer.id is None or not viewer.is_active or not str(scheduled_id).isdigit():
+        raise Http404("Not found")
+    found = ScheduledPost.objects.filter(
+        pk=int(scheduled_id), author_id=viewer.id, state=ScheduledPost.State.FAILED
+    ).first()
+    if found is None:
+        raise Http404("Not found")
+    return _scheduled_items([found])[0]
+
+
+def _scheduled_items(rows: list[ScheduledPost]) -> list[ScheduledItem]:
+    unit_ids = {int(r.params["unit_id"]) for r in rows if r.params.get("unit_id")}
+    units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=unit_ids)} if unit_ids else {}
+    wants_ranks = any(r.params.get("min_rank") is not None for r in rows)
+    ranks = dict(Rank.objects.values_list("level", "name")) if wants_ranks else {}
+    items = []
+    for row in rows:
+        p = row.params
+        audience = p.get("audience") or Audience.COMPANY  # none given: the company default, as post_create
+        min_rank = p.get("min_rank")
+        poll = p.get("poll") or {}
+        items.append(
+            ScheduledItem(
+                scheduled=row,
+                audience=str(audience),
+                unit=units.get(int(p["unit_id"])) if p.get("unit_id") else None,
+                min_rank=ranks.get(int(min_rank), str(min_rank)) if min_rank is not None else "",
+                images=len(p.get("media_ids") or ()),
+                poll=[str(o) for o in poll.get("options") or ()],
+            )
+        )
+    return items

@@ -1,5 +1,5 @@
-"""Writes the web app needs beyond the shared services: composing with uploads, personal tokens,
-"filter this post".
+"""Writes the web app needs beyond the shared services: composing (now or scheduled) with uploads,
+dismissing a scheduled post that failed, personal tokens, "filter this post".
 
 Composing calls the same ``posts.services`` as the API. Uploads are stored first (each its own
 write, as the API's ``POST /api/v2/media`` does), so a post the rules refuse keeps its images: the
@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from directory.models import Employee
 from filters.models import Action, Context, Filter
-from posts.models import MediaAttachment, Post
-from posts.services import PollSpec, media_create, media_update, post_create
+from posts.models import MediaAttachment, Post, ScheduledPost
+from posts.services import PollSpec, media_create, media_update, post_create, scheduled_post_create
 
 PERSONAL_TOKEN_APP_PREFIX = "Personal access token: "  # noqa: S105 - a name prefix, not a secret
 PERSONAL_TOKEN_SCOPES = ("read", "write", "follow", "push")
@@ -39,25 +39,19 @@ class Draft:
     poll_options: list[str] = field(default_factory=list)
     poll_expires_in: int = 86400
     poll_multiple: bool = False
+    # As typed in the composer's date-time field (the current time zone's wall time): set, the post is
+    # scheduled instead of published.
+    scheduled_at: str = ""
+    # A failed scheduled post this one is written again from ("Edit as new post"): dismissed once the
+    # new one is posted or scheduled.
+    replaces: str = ""
 
 
 def compose(*, author: Employee, draft: Draft, uploads: Sequence[tuple[UploadedFile, str]]) -> Post:
     """Store new uploads (appending their ids to ``draft.media_ids``, so the caller can show them
     again if the post is refused), update alt texts, then create the post."""
-    for upload, alt in uploads:
-        media = media_create(owner=author, upload=upload, description=alt)
-        draft.media_ids.append(media.pk)
-    for media in MediaAttachment.objects.filter(pk__in=draft.media_ids, owner=author, post__isnull=True):
-        alt = draft.alt_texts.get(media.pk)
-        if alt is not None and alt != media.description:
-            media_update(media=media, owner=author, description=alt)
-    options = [o.strip() for o in draft.poll_options if o.strip()]
-    poll = (
-        PollSpec(options=options, expires_in=draft.poll_expires_in, multiple=draft.poll_multiple)
-        if options
-        else None
-    )
-    return post_create(
+    poll = _prepare(author, draft, uploads)
+    post = post_create(
         author=author,
         text=draft.text,
         audience=draft.audience or None,
@@ -68,6 +62,61 @@ def compose(*, author: Employee, draft: Draft, uploads: Sequence[tuple[UploadedF
         media_ids=draft.media_ids,
         poll=poll,
     )
+    _replaced(author, draft)
+    return post
+
+
+def schedule(
+    *, author: Employee, draft: Draft, uploads: Sequence[tuple[UploadedFile, str]], scheduled_at: datetime
+) -> ScheduledPost:
+    """As ``compose``, but the post is kept for ``scheduled_at``: checked now as it would be posted
+    now (``posts.services.scheduled_post_create``), so a refusal comes back to the form as typed."""
+    poll = _prepare(author, draft, uploads)
+    scheduled = scheduled_post_create(
+        author=author,
+        scheduled_at=scheduled_at,
+        text=draft.text,
+        audience=draft.audience or None,
+        unit_id=draft.unit_id or None,
+        min_rank=draft.min_rank or None,
+        in_reply_to_id=draft.in_reply_to_id or None,
+        spoiler_text=draft.spoiler_text,
+        media_ids=draft.media_ids,
+        poll=poll,
+    )
+    _replaced(author, draft)
+    return scheduled
+
+
+def _prepare(author: Employee, draft: Draft, uploads: Sequence[tuple[UploadedFile, str]]) -> PollSpec | None:
+    for upload, description in uploads:
+        media = media_create(owner=author, upload=upload, description=description)
+        draft.media_ids.append(media.pk)
+    for media in MediaAttachment.objects.filter(pk__in=draft.media_ids, owner=author, post__isnull=True):
+        alt = draft.alt_texts.get(media.pk)
+        if alt is not None and alt != media.description:
+            media_update(media=media, owner=author, description=alt)
+    options = [o.strip() for o in draft.poll_options if o.strip()]
+    return (
+        PollSpec(options=options, expires_in=draft.poll_expires_in, multiple=draft.poll_multiple)
+        if options
+        else None
+    )
+
+
+def _replaced(author: Employee, draft: Draft) -> None:
+    if draft.replaces.isdigit():
+        scheduled_failed_dismiss(author=author, scheduled_id=int(draft.replaces))
+
+
+def scheduled_failed_dismiss(*, author: Employee, scheduled_id: int) -> bool:
+    """Remove one of the author's scheduled posts that failed, once they have read why (or written it
+    again). Only failed rows: a waiting one is cancelled by ``posts.services.scheduled_post_delete``,
+    and a published one is the record of its post. Returns whether one was removed."""
+    removed, _ = ScheduledPost.objects.filter(
+        pk=scheduled_id, author=author, state=ScheduledPost.State.FAILED
+    ).delete()
+    return bool(removed)
 
 
 @dataclass(frozen=True)

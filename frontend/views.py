@@ -31,7 +31,9 @@ from frontend.forms import (
     FilterForm,
     NotificationPreferencesForm,
     ProfileForm,
+    RescheduleForm,
     TokenForm,
+    failure_reason,
     invalid_message,
     refusal_message,
 )
@@ -438,19 +440,27 @@ def delete(request: HttpRequest, viewer: Viewer, post_id: int) -> HttpResponse:
 @require_POST
 def compose(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     from frontend.services import compose as compose_post
+    from frontend.services import schedule as schedule_post
     from posts.errors import PostInvalid
 
     author = viewer.employee
     assert author is not None
     form = ComposeForm.from_post(author, request.POST, request.FILES)
-    post = None
+    post = scheduled = None
     if form.is_valid():
         try:
-            post = compose_post(author=author, draft=form.draft, uploads=form.uploads)
+            if form.scheduled_at is not None:
+                scheduled = schedule_post(
+                    author=author, draft=form.draft, uploads=form.uploads, scheduled_at=form.scheduled_at
+                )
+            else:
+                post = compose_post(author=author, draft=form.draft, uploads=form.uploads)
         except policy.ActionRefused as refused:
             form.refuse(refusal_message(refused))
         except PostInvalid as invalid:
             form.fail(str(invalid))
+    if scheduled is not None:
+        return _scheduled_from_composer(request, form, scheduled)
     if post is None:
         status = 403 if form.refused else 422
         if _is_htmx(request):
@@ -463,9 +473,35 @@ def compose(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         )
     if not _is_htmx(request):
         return HttpResponseRedirect(reverse("web:post", args=[author.username, post.pk]))
+    if form.draft.replaces:
+        # Written again from a failed scheduled post, on a page of its own: go and see it.
+        return _hx_redirect(reverse("web:post", args=[author.username, post.pk]))
     fresh = ComposeForm.for_author(author, reply_to_id=form.draft.in_reply_to_id or None)
     built = cards.build(viewer, [policy.access_post(viewer, post.pk)])
     return render(request, "frontend/_composed.html", {"compose": fresh, "cards": built, "posted": True})
+
+
+def _hx_redirect(url: str) -> HttpResponse:
+    response = HttpResponse("")
+    response["HX-Redirect"] = url
+    return response
+
+
+def _scheduled_from_composer(request: HttpRequest, form: ComposeForm, scheduled: Any) -> HttpResponse:
+    """A post scheduled from the composer: say when it will be published, with the way to the list."""
+    from frontend.templatetags.web import full_time
+
+    author = form.author
+    if not _is_htmx(request) or form.draft.replaces:
+        messages.success(
+            request,
+            _("Scheduled: your post will be published on %(when)s.")
+            % {"when": full_time(scheduled.scheduled_at)},
+        )
+        target = reverse("web:scheduled") + f"#scheduled-{scheduled.pk}"
+        return _hx_redirect(target) if _is_htmx(request) else HttpResponseRedirect(target)
+    fresh = ComposeForm.for_author(author, reply_to_id=form.draft.in_reply_to_id or None)
+    return render(request, "frontend/_composer.html", {"compose": fresh, "scheduled": scheduled})
 
 
 @employee_view
@@ -526,6 +562,111 @@ def suggest(request: HttpRequest, viewer: Viewer) -> JsonResponse:
             ]
         }
     )
+
+
+# --- scheduled posts ------------------------------------------------------------------------------
+
+
+@employee_view
+@require_GET
+def scheduled(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    """The viewer's posts waiting for their time, soonest first, each to move or cancel; and those that
+    could not be published when due, with the reason, to write again or dismiss."""
+    return _scheduled_page(request, viewer)
+
+
+def _scheduled_page(
+    request: HttpRequest, viewer: Viewer, *, retry: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    found = selectors.scheduled_posts(viewer)
+    return render(
+        request,
+        "frontend/scheduled.html",
+        {
+            "pending": found.pending,
+            "failed": [(item, failure_reason(item.scheduled.error)) for item in found.failed],
+            "retry": retry or {},
+            "title": _("Scheduled posts"),
+            "kind": "scheduled",
+        },
+        status=status,
+    )
+
+
+@employee_view
+@require_POST
+def scheduled_reschedule(request: HttpRequest, viewer: Viewer, scheduled_id: int) -> HttpResponse:
+    from frontend.templatetags.web import full_time
+    from posts.errors import PostInvalid
+    from posts.selectors import scheduled_post_get
+    from posts.services import scheduled_post_reschedule
+
+    found = scheduled_post_get(viewer, scheduled_id)  # another's, or no longer waiting: 404
+    form = RescheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            moved = scheduled_post_reschedule(scheduled=found, scheduled_at=form.cleaned_data["scheduled_at"])
+        except PostInvalid as invalid:
+            form.add_error("scheduled_at", invalid_message(invalid))
+        else:
+            messages.success(
+                request,
+                _("The post will now be published on %(when)s.") % {"when": full_time(moved.scheduled_at)},
+            )
+            return HttpResponseRedirect(reverse("web:scheduled") + f"#scheduled-{found.pk}")
+    retry = {
+        "id": found.pk,
+        "value": str(request.POST.get("scheduled_at", "")),
+        "error": " ".join(str(e) for e in form.errors.get("scheduled_at", [])),
+    }
+    return _scheduled_page(request, viewer, retry=retry, status=422)
+
+
+@employee_view
+@require_POST
+def scheduled_cancel(request: HttpRequest, viewer: Viewer, scheduled_id: int) -> HttpResponse:
+    from posts.selectors import scheduled_post_get
+    from posts.services import scheduled_post_delete
+
+    scheduled_post_delete(scheduled=scheduled_post_get(viewer, scheduled_id))
+    messages.success(request, _("The scheduled post was cancelled."))
+    return HttpResponseRedirect(reverse("web:scheduled"))
+
+
+@employee_view
+@require_GET
+def scheduled_edit(request: HttpRequest, viewer: Viewer, scheduled_id: int) -> HttpResponse:
+    """ "Edit as new post": the composer with a failed scheduled post's text, audience, images and poll;
+    posting or scheduling it dismisses the failed one."""
+    author = viewer.employee
+    assert author is not None
+    item = selectors.scheduled_failed_get(viewer, scheduled_id)
+    reply_to = item.scheduled.params.get("in_reply_to_id")
+    reply = False
+    if reply_to:
+        # A reply whose post has gone (or can no longer be seen) is written again as a post of its own.
+        with contextlib.suppress(Http404):
+            reply = policy.access_post(viewer, reply_to) is not None
+    return render(
+        request,
+        "frontend/compose_page.html",
+        {
+            "compose": ComposeForm.from_scheduled(author, item.scheduled, reply=reply),
+            "failed_reason": failure_reason(item.scheduled.error),
+            "title": _("Edit as new post"),
+        },
+    )
+
+
+@employee_view
+@require_POST
+def scheduled_dismiss(request: HttpRequest, viewer: Viewer, scheduled_id: int) -> HttpResponse:
+    from frontend.services import scheduled_failed_dismiss
+
+    item = selectors.scheduled_failed_get(viewer, scheduled_id)
+    scheduled_failed_dismiss(author=viewer.employee, scheduled_id=item.scheduled.pk)  # type: ignore[arg-type]
+    messages.success(request, _("The failed post was dismissed."))
+    return HttpResponseRedirect(reverse("web:scheduled"))
 
 
 # --- people ---------------------------------------------------------------------------------------

@@ -51,6 +51,16 @@ def full_time(value: datetime | None) -> str:
     return str(formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"))
 
 
+@register.filter
+def datetime_local(value: datetime | None) -> str:
+    """A time as the value of an ``<input type=datetime-local>``, in the current time zone."""
+    if value is None:
+        return ""
+    from frontend.forms import local_input
+
+    return local_input(value)
+
+
 # Mentions and hashtags are stored as absolute links to the tenant's canonical address (Mastodon apps
 # need that); in the web app they stay on the host the employee is using.
 _OWN_LINK = re.compile(r'href="https?://[^/"]+(/(?:tags/|@)[^"]*)" class="(u-url mention|mention hashtag)"')

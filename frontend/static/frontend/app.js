@@ -69,12 +69,37 @@
         if (show) { $("#id_spoiler_text", form).focus(); } else { $("#id_spoiler_text", form).value = ""; }
       });
     }
+    initSchedule(form);
     var audience = $("#id_audience", form), unit = $("#id_unit_id", form);
     if (audience && unit) {
       var sync = function () { unit.toggleAttribute("hidden", audience.value !== "unit"); };
       audience.addEventListener("change", sync);
       sync();
     }
+  }
+
+  // "Schedule for later": a date-time row; with a time in it the post is scheduled instead of posted,
+  // and the submit button says so. Hiding the row clears the time, so nothing is scheduled unseen.
+  function initSchedule(form) {
+    var button = $("#toggle-schedule", form), row = $("#schedule-row", form), input = $("#id_scheduled_at", form);
+    var submit = $("button[type=submit]", form);
+    if (!button || !row || !input || !submit) { return; }
+    function sync() {
+      var later = !row.hasAttribute("hidden") && input.value !== "";
+      submit.textContent = submit.getAttribute(later ? "data-later" : "data-now");
+    }
+    if (input.value && row.hasAttribute("hidden")) { row.removeAttribute("hidden"); }
+    button.setAttribute("aria-expanded", String(!row.hasAttribute("hidden")));
+    button.addEventListener("click", function () {
+      var show = row.hasAttribute("hidden");
+      row.toggleAttribute("hidden", !show);
+      button.setAttribute("aria-expanded", String(show));
+      if (show) { input.focus(); } else { input.value = ""; }
+      sync();
+    });
+    input.addEventListener("input", sync);
+    input.addEventListener("change", sync);
+    sync();
   }
 
   function initImages(form) {
