@@ -587,3 +587,44 @@ def test_a_keyword_filter_made_in_settings_collapses_then_hides_a_post(cast: Cas
 
     for session in (author, colleague):
         assert session.problems == [], session.problems
+
+
+def test_a_post_scheduled_from_the_composer_is_listed_then_cancelled(cast: Cast, browser: Any) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    session = Session(browser, cast.base)
+    session.sign_in(cast.author)
+    page = session.page
+    # Tomorrow at 09:30, as the field takes it: the company's wall time (Asia/Seoul).
+    when = (timezone.now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Seoul"))
+    typed = when.strftime("%Y-%m-%dT09:30")
+
+    page.fill("#id_text", "내일 아침에 올라갈 주간 공지")
+    submit = page.locator("#composer-form button[type=submit]")
+    assert submit.inner_text() == "게시"
+    page.click("#toggle-schedule")
+    page.fill("#id_scheduled_at", typed)
+    eventually(lambda: submit.inner_text() == "예약", what="the button says it schedules")
+    session.shot("composer-schedule")
+    submit.click()
+    notice = page.locator("#scheduled-notice")
+    notice.wait_for()
+    assert "9:30" in notice.inner_text()
+    assert page.locator("#id_text").input_value() == ""  # a fresh composer
+    assert "내일 아침에 올라갈 주간 공지" not in page.locator("#cards").inner_text()  # nothing posted
+
+    notice.locator("a").click()
+    page.wait_for_url(re.compile(r"/scheduled/"))
+    item = page.locator("li.scheduled-item", has_text="내일 아침에 올라갈 주간 공지")
+    assert item.count() == 1
+    assert page.locator("li.scheduled-item input[name=scheduled_at]").input_value() == typed
+    session.shot("scheduled-posts")
+
+    item.locator("button", has_text="예약 취소").click()  # asks first; the session says yes
+    page.wait_for_url(re.compile(r"/scheduled/$"))
+    assert page.locator("li.scheduled-item").count() == 0
+    assert any("취소할까요" in d for d in session.dialogs)
+    assert session.problems == []
