@@ -50,7 +50,8 @@ def employee_view(view: View) -> View:
     @login_required(login_url="web:login")
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return view(request, Viewer.of(request.user), *args, **kwargs)
+        viewer = request.viewer = Viewer.of(request.user)  # type: ignore[attr-defined]
+        return view(request, viewer, *args, **kwargs)
 
     return wrapped
 

@@ -83,7 +83,9 @@ def unread_count(context: template.Context) -> int:
     from frontend.selectors import unread_notifications
     from policy import Viewer
 
-    return unread_notifications(Viewer.of(request.user))
+    # The page's own reader when it has one (``employee_view``): what it read once (keyword filters)
+    # is not read again for the badge.
+    return unread_notifications(getattr(request, "viewer", None) or Viewer.of(request.user))
 
 
 def _card_args(context: template.Context) -> dict[str, Any]:

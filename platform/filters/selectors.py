@@ -121,11 +121,21 @@ def searchable_text(
 
 
 def active_filters(viewer: Viewer) -> FilterSet:
-    """The viewer's filters now in force, in one statement; none read for one who has never made any."""
+    """The viewer's filters now in force, in one statement; none read for one who has never made any.
+    Kept on the viewer, which lives for one request: a web page reads them for its cards and again for
+    the unread badge."""
     employee = viewer.employee
     if employee is None or not employee.has_filters:
         return NO_FILTERS
-    return FilterSet(_active(f) for f in _active_filters_query().fetch([employee.pk]))
+    found = viewer.__dict__.get(_KEPT)
+    if found is None:
+        found = viewer.__dict__[_KEPT] = FilterSet(
+            _active(f) for f in _active_filters_query().fetch([employee.pk])
+        )
+    return found  # type: ignore[no-any-return]
+
+
+_KEPT = "_keyword_filters"
 
 
 def active_filters_of(employee_ids: Collection[int]) -> dict[int, tuple[ActiveFilter, ...]]:
