@@ -156,8 +156,8 @@ def active_filters_of(employee_ids: Collection[int]) -> dict[int, tuple[ActiveFi
 
 @functools.cache
 def _active_filters_query() -> CompiledQuery[Filter]:
-    """Compiled once per process (``common.compiled``): building this queryset cost ~1 ms a request, as
-    much as the rest of the filtering (bench/RESULTS.md, "Keyword filters")."""
+    """Compiled once per process (``common.compiled``): building this queryset took as long as running
+    it (bench/RESULTS.md, "Timelines", thirteenth session)."""
     unexpired = ["owner_id = %s", "(expires_at IS NULL OR expires_at > now())"]
     owned = Filter.objects.extra(where=unexpired, params=[Slot(0)])  # noqa: S610 (constant SQL)
     return CompiledQuery(_with_rules_listed(owned).order_by("id"))
