@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -50,18 +51,7 @@ class Draft:
 def compose(*, author: Employee, draft: Draft, uploads: Sequence[tuple[UploadedFile, str]]) -> Post:
     """Store new uploads (appending their ids to ``draft.media_ids``, so the caller can show them
     again if the post is refused), update alt texts, then create the post."""
-    poll = _prepare(author, draft, uploads)
-    post = post_create(
-        author=author,
-        text=draft.text,
-        audience=draft.audience or None,
-        unit_id=draft.unit_id or None,
-        min_rank=draft.min_rank or None,
-        in_reply_to_id=draft.in_reply_to_id or None,
-        spoiler_text=draft.spoiler_text,
-        media_ids=draft.media_ids,
-        poll=poll,
-    )
+    post = post_create(author=author, **_post_fields(draft, _prepare(author, draft, uploads)))
     _replaced(author, draft)
     return post
 
@@ -71,21 +61,24 @@ def schedule(
 ) -> ScheduledPost:
     """As ``compose``, but the post is kept for ``scheduled_at``: checked now as it would be posted
     now (``posts.services.scheduled_post_create``), so a refusal comes back to the form as typed."""
-    poll = _prepare(author, draft, uploads)
-    scheduled = scheduled_post_create(
-        author=author,
-        scheduled_at=scheduled_at,
-        text=draft.text,
-        audience=draft.audience or None,
-        unit_id=draft.unit_id or None,
-        min_rank=draft.min_rank or None,
-        in_reply_to_id=draft.in_reply_to_id or None,
-        spoiler_text=draft.spoiler_text,
-        media_ids=draft.media_ids,
-        poll=poll,
-    )
+    fields = _post_fields(draft, _prepare(author, draft, uploads))
+    scheduled = scheduled_post_create(author=author, scheduled_at=scheduled_at, **fields)
     _replaced(author, draft)
     return scheduled
+
+
+def _post_fields(draft: Draft, poll: PollSpec | None) -> dict[str, Any]:
+    """What ``post_create`` and ``scheduled_post_create`` both take from the composer."""
+    return {
+        "text": draft.text,
+        "audience": draft.audience or None,
+        "unit_id": draft.unit_id or None,
+        "min_rank": draft.min_rank or None,
+        "in_reply_to_id": draft.in_reply_to_id or None,
+        "spoiler_text": draft.spoiler_text,
+        "media_ids": draft.media_ids,
+        "poll": poll,
+    }
 
 
 def _prepare(author: Employee, draft: Draft, uploads: Sequence[tuple[UploadedFile, str]]) -> PollSpec | None:

@@ -111,29 +111,15 @@ class StatusCreate(MastodonView):
         from posts.services import post_create
 
         data = request.data
-        audience, unlisted, unit_id = _audience(data)
+        fields = _post_fields(data)
         if data.get("scheduled_at"):
-            return self._schedule(request, audience, unlisted, unit_id)
+            return self._schedule(request, fields)
         post = post_create(
-            author=self.employee,
-            text=str(data.get("status") or ""),
-            audience=audience,
-            unlisted=unlisted,
-            unit_id=unit_id,
-            min_rank=_optional_int(data.get("bt_min_rank"), "bt_min_rank"),
-            in_reply_to_id=_optional_int(data.get("in_reply_to_id"), "in_reply_to_id"),
-            spoiler_text=str(data.get("spoiler_text") or ""),
-            sensitive=flag(data.get("sensitive")),
-            language=str(data.get("language") or "")[:8],
-            media_ids=_media_ids(data),
-            poll=_poll_spec(data),
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            author=self.employee, idempotency_key=request.headers.get("Idempotency-Key") or None, **fields
         )
         return json_response(Entities(request, self.viewer).status(post))
 
-    def _schedule(
-        self, request: Request, audience: str | None, unlisted: bool, unit_id: int | None
-    ) -> HttpResponse:
+    def _schedule(self, request: Request, fields: dict[str, Any]) -> HttpResponse:
         """With ``scheduled_at``: a ScheduledStatus, published at that time (``posts.tasks``)."""
         from api.mastodon.scheduled import render_scheduled, scheduled_at
         from posts.services import scheduled_post_create
@@ -142,20 +128,28 @@ class StatusCreate(MastodonView):
         scheduled = scheduled_post_create(
             author=self.employee,
             scheduled_at=scheduled_at(data.get("scheduled_at")),
-            text=str(data.get("status") or ""),
             visibility=str(data.get("visibility") or ""),
-            audience=audience,
-            unlisted=unlisted,
-            unit_id=unit_id,
-            min_rank=_optional_int(data.get("bt_min_rank"), "bt_min_rank"),
-            in_reply_to_id=_optional_int(data.get("in_reply_to_id"), "in_reply_to_id"),
-            spoiler_text=str(data.get("spoiler_text") or ""),
-            sensitive=flag(data.get("sensitive")),
-            language=str(data.get("language") or "")[:8],
-            media_ids=_media_ids(data),
-            poll=_poll_spec(data),
+            **fields,
         )
         return json_response(render_scheduled(Entities(request, self.viewer), [scheduled])[0])
+
+
+def _post_fields(data: Any) -> dict[str, Any]:
+    """A new post's fields as ``post_create`` and ``scheduled_post_create`` both take them."""
+    audience, unlisted, unit_id = _audience(data)
+    return {
+        "text": str(data.get("status") or ""),
+        "audience": audience,
+        "unlisted": unlisted,
+        "unit_id": unit_id,
+        "min_rank": _optional_int(data.get("bt_min_rank"), "bt_min_rank"),
+        "in_reply_to_id": _optional_int(data.get("in_reply_to_id"), "in_reply_to_id"),
+        "spoiler_text": str(data.get("spoiler_text") or ""),
+        "sensitive": flag(data.get("sensitive")),
+        "language": str(data.get("language") or "")[:8],
+        "media_ids": _media_ids(data),
+        "poll": _poll_spec(data),
+    }
 
 
 class StatusDetail(MastodonView):

@@ -418,6 +418,39 @@ def post_create(
         return winner
 
 
+def _checked_new_post(
+    *,
+    author: Employee,
+    text: str,
+    audience: str | None,
+    unlisted: bool,
+    unit_id: int | str | None,
+    min_rank: int | str | None,
+    in_reply_to_id: int | str | None,
+    spoiler_text: str,
+    sensitive: bool,
+    media_ids: Iterable[int | str],
+    poll: PollSpec | None,
+) -> tuple[_Draft, tuple[str, OrgUnit | None, int | None, bool], Post | None]:
+    """Everything a new post must pass before it is written (now, or when scheduled): its text, images
+    and poll, its audience, its reply target, the tenant's contact rules. Raises on the first refusal;
+    returns the draft, the audience as ``_check_audience`` settles it, and the post replied to."""
+    draft = _build_draft(
+        author=author,
+        text=text,
+        spoiler_text=spoiler_text,
+        sensitive=sensitive,
+        media_ids=media_ids,
+        poll=poll,
+    )
+    settled = _check_audience(
+        author=author, audience=audience, unit_id=unit_id, min_rank=min_rank, unlisted=unlisted
+    )
+    parent = _reply_target(author, in_reply_to_id)
+    _check_contact_rules(author=author, audience=settled[0], mentioned=draft.mentioned, parent=parent)
+    return draft, settled, parent
+
+
 @transaction.atomic
 def _post_create(
     *,
@@ -436,19 +469,19 @@ def _post_create(
     key: str | None,
     created_at: datetime | None,
 ) -> Post:
-    draft = _build_draft(
+    draft, (audience, unit, rank, unlisted), parent = _checked_new_post(
         author=author,
         text=text,
+        audience=audience,
+        unlisted=unlisted,
+        unit_id=unit_id,
+        min_rank=min_rank,
+        in_reply_to_id=in_reply_to_id,
         spoiler_text=spoiler_text,
         sensitive=sensitive,
         media_ids=media_ids,
         poll=poll,
     )
-    audience, unit, rank, unlisted = _check_audience(
-        author=author, audience=audience, unit_id=unit_id, min_rank=min_rank, unlisted=unlisted
-    )
-    parent = _reply_target(author, in_reply_to_id)
-    _check_contact_rules(author=author, audience=audience, mentioned=draft.mentioned, parent=parent)
     post_id = snowflake.generate(at=created_at)
     post = Post.objects.create(
         id=post_id,
@@ -873,20 +906,18 @@ def scheduled_post_create(
         waiting = ScheduledPost.objects.filter(author=author, state=ScheduledPost.State.PENDING).count()
         if waiting >= MAX_SCHEDULED:
             raise PostInvalid(f"Validation failed: You can have at most {MAX_SCHEDULED} scheduled posts")
-        draft = _build_draft(
+        draft, _, parent = _checked_new_post(
             author=author,
             text=text,
+            audience=audience,
+            unlisted=unlisted,
+            unit_id=unit_id,
+            min_rank=min_rank,
+            in_reply_to_id=in_reply_to_id,
             spoiler_text=spoiler_text,
             sensitive=sensitive,
             media_ids=media_ids,
             poll=poll,
-        )
-        checked_audience, _, _, _ = _check_audience(
-            author=author, audience=audience, unit_id=unit_id, min_rank=min_rank, unlisted=unlisted
-        )
-        parent = _reply_target(author, in_reply_to_id)
-        _check_contact_rules(
-            author=author, audience=checked_audience, mentioned=draft.mentioned, parent=parent
         )
         if draft.media_ids:
             _check_media_free(author, draft.media_ids)
