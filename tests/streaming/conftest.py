@@ -232,3 +232,15 @@ class SSEClient:
             self.sock.shutdown(socket.SHUT_RDWR)
         self.closed.wait(5)
         self.conn.close()
+
+
+def bearer_stream(world: World, who: str, path: str) -> SSEClient:
+    """An SSE stream opened with ``who``'s bearer token, checked to have been accepted."""
+    client = SSEClient(world.host(), path, headers={"Authorization": f"Bearer {world.token(who)}"})
+    assert client.status == 200
+    return client
+
+
+def is_post(post_id: int) -> Any:
+    """Matches the ``update`` event of ``post_id``."""
+    return lambda e: e.event == "update" and e.json()["id"] == str(post_id)

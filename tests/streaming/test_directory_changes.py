@@ -28,7 +28,7 @@ from directory.services import (
 )
 from posts import services as posts
 from posts.models import Audience
-from tests.streaming.conftest import SSEClient, World, serve_world
+from tests.streaming.conftest import SSEClient, World, bearer_stream, is_post, serve_world
 
 pytestmark = pytest.mark.slow
 
@@ -58,17 +58,6 @@ def boss(in_acme: World) -> Employee:
     return in_acme.people["boss"]
 
 
-def sse(world: World, who: str, path: str) -> SSEClient:
-    token = world.token(who)
-    client = SSEClient(world.host(), path, headers={"Authorization": f"Bearer {token}"})
-    assert client.status == 200
-    return client
-
-
-def is_post(post_id: int) -> Any:
-    return lambda e: e.event == "update" and e.json()["id"] == str(post_id)
-
-
 def updates_before(stream: SSEClient, marker_id: int, timeout: float = 5.0) -> tuple[set[int], float]:
     """Ids of the updates that came before the marker post (one tenant's events arrive in order), and
     when the marker arrived."""
@@ -95,7 +84,7 @@ def admin_patch(world: World, boss: Employee, employee: Employee, changes: dict[
 def test_moved_out_of_a_unit_stops_getting_its_posts_on_an_open_stream_at_once(in_acme: World) -> None:
     world = in_acme
     author, mover = world.people["author"], world.people["colleague"]
-    stream = sse(world, "colleague", "/api/v1/streaming/hashtag?tag=moved")
+    stream = bearer_stream(world, "colleague", "/api/v1/streaming/hashtag?tag=moved")
     try:
         before = posts.post_create(
             author=author, text="sales only #moved", audience=Audience.UNIT, unit_id=world.sales.pk
@@ -118,7 +107,7 @@ def test_moved_out_of_a_unit_stops_getting_its_posts_on_an_open_stream_at_once(i
 def test_promoted_above_a_min_rank_starts_getting_those_posts_at_once(in_acme: World, boss: Employee) -> None:
     world = in_acme
     author, junior = world.people["author"], world.people["junior"]
-    stream = sse(world, "junior", "/api/v1/streaming/public")
+    stream = bearer_stream(world, "junior", "/api/v1/streaming/public")
     try:
         hidden = posts.post_create(
             author=author, text="managers+ only", audience=Audience.COMPANY, min_rank=3
@@ -143,7 +132,7 @@ def test_promoted_above_a_min_rank_starts_getting_those_posts_at_once(in_acme: W
 def test_a_unit_moved_under_another_gets_that_units_posts_at_once(in_acme: World, boss: Employee) -> None:
     world = in_acme
     author = world.people["author"]
-    stream = sse(world, "outsider", "/api/v1/streaming/hashtag?tag=reorg")  # outsider is in lab
+    stream = bearer_stream(world, "outsider", "/api/v1/streaming/hashtag?tag=reorg")  # outsider is in lab
     try:
         hidden = posts.post_create(
             author=author, text="sales only #reorg", audience=Audience.UNIT, unit_id=world.sales.pk
@@ -166,7 +155,7 @@ def test_a_unit_moved_under_another_gets_that_units_posts_at_once(in_acme: World
 def test_a_new_barrier_withholds_posts_from_open_streams_at_once(in_acme: World) -> None:
     world = in_acme
     author = world.people["author"]
-    stream = sse(world, "outsider", "/api/v1/streaming/public")  # outsider: lab; author: sales
+    stream = bearer_stream(world, "outsider", "/api/v1/streaming/public")  # outsider: lab; author: sales
     policy = tenant_policy()
     try:
         tenant_policy_update(data=PolicyInput(barriers=(((world.sales.pk,), (world.lab.pk,)),)))
@@ -186,7 +175,7 @@ def test_deactivated_through_the_admin_api_their_stream_closes_at_once(
 ) -> None:
     world = in_acme
     quitter = world.people["quitter"]
-    stream = sse(world, "quitter", "/api/v1/streaming/public")
+    stream = bearer_stream(world, "quitter", "/api/v1/streaming/public")
     started = time.monotonic()
     assert admin_patch(world, boss, quitter, {"active": False})["active"] is False
     assert stream.closed.wait(SOON + 1), "stream still open"

@@ -22,7 +22,7 @@ from filters.services import KeywordChange, filter_create, filter_delete, filter
 from posts import services as posts
 from posts.models import Audience
 from posts.services import PollSpec
-from tests.streaming.conftest import SSEClient, World, serve_world
+from tests.streaming.conftest import SSEClient, World, bearer_stream, is_post, serve_world
 
 pytestmark = pytest.mark.slow
 
@@ -50,16 +50,6 @@ def follows(in_acme: World) -> Iterator[World]:
         # The module's own instance: the service keeps its ``has_filters`` right for the next test.
         filter_delete(filter=made, owner=by_id[made.owner_id])
     Follow.objects.filter(followee=author).delete()
-
-
-def sse(world: World, who: str, path: str) -> SSEClient:
-    client = SSEClient(world.host(), path, headers={"Authorization": f"Bearer {world.token(who)}"})
-    assert client.status == 200
-    return client
-
-
-def is_post(post_id: int) -> Any:
-    return lambda e: e.event == "update" and e.json()["id"] == str(post_id)
 
 
 def updates_before(world: World, *streams: SSEClient) -> list[dict[str, dict[str, Any]]]:
@@ -104,10 +94,10 @@ def test_a_hide_filter_on_home_keeps_a_post_off_the_user_stream_but_not_off_the_
     world = follows
     hide = words(world, "colleague", "lunch", action="hide", contexts=["home"])
     home, public = (
-        sse(world, "colleague", "/api/v1/streaming/user"),
-        sse(world, "colleague", "/api/v1/streaming/public"),
+        bearer_stream(world, "colleague", "/api/v1/streaming/user"),
+        bearer_stream(world, "colleague", "/api/v1/streaming/public"),
     )
-    others = sse(world, "outsider", "/api/v1/streaming/user")
+    others = bearer_stream(world, "outsider", "/api/v1/streaming/user")
     try:
         post = posts.post_create(
             author=world.people["author"], text="Lunch at noon?", audience=Audience.COMPANY
@@ -126,8 +116,8 @@ def test_a_warn_filter_delivers_the_post_naming_the_filter_and_its_keywords(foll
     world = follows
     warn = words(world, "colleague", "deadline", "Q3", "budget", action="warn", contexts=["public"])
     mine, others = (
-        sse(world, "colleague", "/api/v1/streaming/public"),
-        sse(world, "outsider", "/api/v1/streaming/public"),
+        bearer_stream(world, "colleague", "/api/v1/streaming/public"),
+        bearer_stream(world, "outsider", "/api/v1/streaming/public"),
     )
     try:
         post = posts.post_create(
@@ -167,7 +157,7 @@ def test_a_repost_is_filtered_by_its_original_and_carries_filtered_on_its_reblog
         owner=world.people["colleague"], title="this one", contexts=["home"], action="warn"
     )
     filter_status_add(filter=by_hand, owner=world.people["colleague"], post=shared)
-    home = sse(world, "colleague", "/api/v1/streaming/user")
+    home = bearer_stream(world, "colleague", "/api/v1/streaming/user")
     try:
         repost = posts.post_reblog(post=shared, actor=world.people["author"])
         (got,) = updates_before(world, home)
@@ -182,7 +172,7 @@ def test_a_repost_is_filtered_by_its_original_and_carries_filtered_on_its_reblog
 def test_an_edit_that_adds_a_hidden_word_keeps_the_status_update_off_the_stream(follows: World) -> None:
     world = follows
     words(world, "colleague", "secret", action="hide", contexts=["public"])
-    stream = sse(world, "colleague", "/api/v1/streaming/public")
+    stream = bearer_stream(world, "colleague", "/api/v1/streaming/public")
     author = world.people["author"]
     try:
         post = posts.post_create(author=author, text="An open plan", audience=Audience.COMPANY)
@@ -200,7 +190,7 @@ def test_filter_writes_reach_an_open_stream_at_once_with_filters_changed_and_onl
 ) -> None:
     world = follows
     colleague, author = world.people["colleague"], world.people["author"]
-    home = sse(world, "colleague", "/api/v1/streaming/user")
+    home = bearer_stream(world, "colleague", "/api/v1/streaming/user")
     try:
         employee_update(employee=colleague, unit=world.lab)  # a reload of colleague for another reason
         moved = posts.post_create(author=author, text="Townhall after the move", audience=Audience.COMPANY)
@@ -226,7 +216,7 @@ def test_filter_writes_reach_an_open_stream_at_once_with_filters_changed_and_onl
 def test_an_expired_filter_stops_applying_without_a_reload(follows: World) -> None:
     world = follows
     words(world, "colleague", "fleeting", action="hide", contexts=["public"], expires_in=2)
-    stream = sse(world, "colleague", "/api/v1/streaming/public")
+    stream = bearer_stream(world, "colleague", "/api/v1/streaming/public")
     author = world.people["author"]
     try:
         hidden = posts.post_create(author=author, text="fleeting one", audience=Audience.COMPANY)

@@ -17,7 +17,7 @@ from oauth2_provider.models import AccessToken
 from directory.models import Employee
 from posts import services as posts
 from posts.models import Audience
-from tests.streaming.conftest import SSEClient, World, serve_world
+from tests.streaming.conftest import SSEClient, World, bearer_stream, is_post, serve_world
 
 pytestmark = pytest.mark.slow
 
@@ -29,16 +29,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loo
     extra_env = {"DJANGO_SETTINGS_MODULE": "tests.streaming.settings_quick_periodic_checks"}
     with serve_world(django_db_blocker, tmp_path_factory, extra_env=extra_env) as made:
         yield made
-
-
-def sse(world: World, who: str, path: str) -> SSEClient:
-    client = SSEClient(world.host(), path, headers={"Authorization": f"Bearer {world.token(who)}"})
-    assert client.status == 200
-    return client
-
-
-def is_post(post_id: int) -> Any:
-    return lambda e: e.event == "update" and e.json()["id"] == str(post_id)
 
 
 def received_before(stream: SSEClient, marker_id: int) -> set[int]:
@@ -64,7 +54,7 @@ def until_delivered(world: World, stream: SSEClient, *, by: str = "author", **po
 def test_a_promotion_behind_the_services_back_reaches_an_open_stream(in_acme: World) -> None:
     world = in_acme
     junior = world.people["junior"]
-    stream = sse(world, "junior", "/api/v1/streaming/public")
+    stream = bearer_stream(world, "junior", "/api/v1/streaming/public")
     try:
         hidden = posts.post_create(
             author=world.people["author"], text="rank 3+", audience=Audience.COMPANY, min_rank=3
@@ -82,7 +72,7 @@ def test_a_unit_change_behind_the_services_back_stops_that_units_posts(in_acme: 
     world = in_acme
     mover = world.people["colleague"]
     # Unit posts are not on the public stream; a hashtag stream carries every post one may see.
-    stream = sse(world, "colleague", "/api/v1/streaming/hashtag?tag=moved")
+    stream = bearer_stream(world, "colleague", "/api/v1/streaming/hashtag?tag=moved")
     try:
         Employee.objects.filter(pk=mover.pk).update(unit=world.lab)  # no reload message
         until_delivered(
@@ -106,7 +96,7 @@ def test_a_unit_change_behind_the_services_back_stops_that_units_posts(in_acme: 
 def test_a_deactivation_behind_the_services_back_closes_the_stream(in_acme: World) -> None:
     world = in_acme
     quitter = world.people["quitter"]
-    stream = sse(world, "quitter", "/api/v1/streaming/public")
+    stream = bearer_stream(world, "quitter", "/api/v1/streaming/public")
     try:
         Employee.objects.filter(pk=quitter.pk).update(is_active=False)
         assert stream.closed.wait(WITHIN), "stream still open"
@@ -120,7 +110,7 @@ def test_an_expired_token_closes_its_stream(in_acme: World) -> None:
     token = world.token("revoked")
     stream = SSEClient(world.host(), "/api/v1/streaming/public", headers={"Authorization": f"Bearer {token}"})
     assert stream.status == 200
-    other = sse(world, "follower", "/api/v1/streaming/public")
+    other = bearer_stream(world, "follower", "/api/v1/streaming/public")
     try:
         AccessToken.objects.filter(token=token).update(expires=timezone.now() - timedelta(seconds=1))
         assert stream.closed.wait(WITHIN), "stream still open"
@@ -150,7 +140,7 @@ def test_keyword_filters_written_behind_the_services_back_reach_an_open_stream(i
 
     world = in_acme
     colleague = world.people["colleague"]
-    stream = sse(world, "colleague", "/api/v1/streaming/public")
+    stream = bearer_stream(world, "colleague", "/api/v1/streaming/public")
     try:
         # A first filter (``has_filters`` turns true), then another keyword in it: no reload message.
         made = Filter.objects.create(owner=colleague, title="quiet", contexts=["public"], action="warn")
