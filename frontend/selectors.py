@@ -356,7 +356,7 @@ def _scheduled_items(rows: list[ScheduledPost]) -> list[ScheduledItem]:
     items = []
     for row in rows:
         p = row.params
-        audience = p.get("audience") or Audience.COMPANY  # none given: the company default, as post_create
+        audience = p.get("audience") or Audience.COMPANY  # settled when scheduled (posts.services)
         min_rank = p.get("min_rank")
         poll = p.get("poll") or {}
         items.append(

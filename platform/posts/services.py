@@ -906,7 +906,7 @@ def scheduled_post_create(
         waiting = ScheduledPost.objects.filter(author=author, state=ScheduledPost.State.PENDING).count()
         if waiting >= MAX_SCHEDULED:
             raise PostInvalid(f"Validation failed: You can have at most {MAX_SCHEDULED} scheduled posts")
-        draft, _, parent = _checked_new_post(
+        draft, (settled, unit, rank, unlisted), parent = _checked_new_post(
             author=author,
             text=text,
             audience=audience,
@@ -927,10 +927,12 @@ def scheduled_post_create(
             params={
                 "text": text,
                 "visibility": visibility,
-                "audience": audience,
+                # As settled now (the company's default audience, the author's own unit), so that it
+                # is published to whom the author saw it addressed.
+                "audience": settled,
                 "unlisted": unlisted,
-                "unit_id": None if unit_id in (None, "") else int(unit_id),  # type: ignore[arg-type]
-                "min_rank": None if min_rank in (None, "") else int(min_rank),  # type: ignore[arg-type]
+                "unit_id": unit.pk if unit is not None else None,
+                "min_rank": rank,
                 "in_reply_to_id": parent.pk if parent else None,
                 "spoiler_text": spoiler_text,
                 "sensitive": sensitive,

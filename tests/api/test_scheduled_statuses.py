@@ -75,6 +75,8 @@ def test_images_wait_with_the_post_and_are_attached_when_it_is_published(api_as,
     media_id = uploaded.json()["id"]
     made = _schedule(kim, "사무실 사진", **{"media_ids[]": [media_id]})
     assert [m["id"] for m in made["media_attachments"]] == [media_id]
+    # No audience asked: the company's default is settled now, to be published to whom it was shown.
+    assert ScheduledPost.objects.get(pk=made["id"]).params["audience"] == "company"
     assert MediaAttachment.objects.get(pk=media_id).post_id is None
     _due(made["id"])
     assert MediaAttachment.objects.get(pk=media_id).post == Post.objects.get(author=people.kim)
