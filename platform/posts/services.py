@@ -976,7 +976,7 @@ def scheduled_post_publish(scheduled_id: int) -> Post | None:
     reason instead of losing it silently."""
     with transaction.atomic():
         scheduled = (
-            ScheduledPost.objects.select_for_update(skip_locked=True)
+            ScheduledPost.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("author")
             .filter(pk=scheduled_id, state=ScheduledPost.State.PENDING, scheduled_at__lte=timezone.now())
             .first()
