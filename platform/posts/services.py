@@ -299,17 +299,30 @@ def _attach_media(
 ) -> None:
     """Attach ``media_ids`` in order. Only the owner's uploads, each to one post: ``keep`` lists ids
     already on this post (an edit)."""
-    keep = keep or set()
     rows = {m.pk: m for m in MediaAttachment.objects.select_for_update().filter(pk__in=media_ids)}
+    _check_media(rows, owner, media_ids, post_id=post.pk, keep=keep or set())
     for position, media_id in enumerate(media_ids):
+        rows[media_id].post_id = post.pk
+        rows[media_id].position = position
+    MediaAttachment.objects.bulk_update(list(rows.values()), ["post", "position"])
+
+
+def _check_media(
+    rows: dict[int, MediaAttachment],
+    owner: Employee,
+    media_ids: Sequence[int],
+    *,
+    post_id: int | None = None,
+    keep: set[int] | frozenset[int] = frozenset(),
+) -> None:
+    """Each of ``media_ids`` (read into ``rows``) is the owner's upload and on no post, except those in
+    ``keep`` already on post ``post_id`` (an edit)."""
+    for media_id in media_ids:
         item = rows.get(media_id)
         if item is None or item.owner_id != owner.pk:
             raise PostInvalid("Validation failed: Media not found")
-        if item.post_id is not None and not (item.post_id == post.pk and media_id in keep):
+        if item.post_id is not None and not (item.post_id == post_id and media_id in keep):
             raise PostInvalid("Validation failed: Media is already attached to a post")
-        item.post_id = post.pk
-        item.position = position
-    MediaAttachment.objects.bulk_update(list(rows.values()), ["post", "position"])
 
 
 def _write_entities(post: Post, draft: _Draft) -> list[Hashtag]:
@@ -920,7 +933,8 @@ def scheduled_post_create(
             poll=poll,
         )
         if draft.media_ids:
-            _check_media_free(author, draft.media_ids)
+            found = {m.pk: m for m in MediaAttachment.objects.filter(pk__in=draft.media_ids)}
+            _check_media(found, author, draft.media_ids)
         scheduled = ScheduledPost.objects.create(
             author=author,
             scheduled_at=scheduled_at,
@@ -1036,16 +1050,6 @@ SWEEP_AHEAD = timedelta(minutes=2)
 def _check_schedule_time(scheduled_at: datetime) -> None:
     if scheduled_at < timezone.now() + SCHEDULE_MIN_AHEAD:
         raise PostInvalid("Validation failed: Scheduled at must be at least 5 minutes in the future")
-
-
-def _check_media_free(author: Employee, media_ids: Sequence[int]) -> None:
-    rows = {m.pk: m for m in MediaAttachment.objects.filter(pk__in=media_ids)}
-    for media_id in media_ids:
-        item = rows.get(media_id)
-        if item is None or item.owner_id != author.pk:
-            raise PostInvalid("Validation failed: Media not found")
-        if item.post_id is not None:
-            raise PostInvalid("Validation failed: Media is already attached to a post")
 
 
 def _publish_on_time(scheduled: ScheduledPost) -> None:
