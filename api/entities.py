@@ -641,14 +641,23 @@ def filter_status(s: FilterStatus) -> dict[str, Any]:
     return {"id": str(s.pk), "status_id": str(s.post_id)}
 
 
+def _filter_head(
+    pk: int, title: str, contexts: Iterable[str], expires_at: datetime | None, action: str
+) -> dict[str, Any]:
+    """Mastodon's Filter without its keywords and posts: whole in a FilterResult, the start of a Filter."""
+    return {
+        "id": str(pk),
+        "title": title,
+        "context": list(contexts),
+        "expires_at": iso(expires_at),
+        "filter_action": action,
+    }
+
+
 def filter_entity(f: Filter) -> dict[str, Any]:
     """Mastodon's Filter (v2), with its keywords and posts (prefetched by ``filters.selectors``)."""
     return {
-        "id": str(f.pk),
-        "title": f.title,
-        "context": list(f.contexts),
-        "expires_at": iso(f.expires_at),
-        "filter_action": f.action,
+        **_filter_head(f.pk, f.title, f.contexts, f.expires_at, f.action),
         "keywords": [filter_keyword(k) for k in f.keywords.all()],
         "statuses": [filter_status(s) for s in f.statuses.all()],
     }
@@ -671,13 +680,7 @@ def filter_result(hit: Hit) -> dict[str, Any]:
     apps need its title, contexts and action here, and a page would grow by every keyword."""
     f: ActiveFilter = hit.filter
     return {
-        "filter": {
-            "id": str(f.id),
-            "title": f.title,
-            "context": list(f.contexts),
-            "expires_at": iso(f.expires_at),
-            "filter_action": f.action,
-        },
+        "filter": _filter_head(f.id, f.title, f.contexts, f.expires_at, f.action),
         "keyword_matches": list(hit.keyword_matches) if hit.keyword_matches else None,
         "status_matches": [str(pk) for pk in hit.status_matches] if hit.status_matches else None,
     }

@@ -985,14 +985,7 @@ def settings_filter_new(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     form = FilterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = filter_create(
-                owner=me,
-                title=form.cleaned_data["title"],
-                contexts=form.cleaned_data["contexts"],
-                action=form.cleaned_data["action"],
-                expires_in=form.expiry,
-                keywords=form.keyword_changes,
-            )
+            created = filter_create(owner=me, **form.changes)
         except FilterInvalid as invalid:
             form.refused(invalid)
         else:
@@ -1015,15 +1008,7 @@ def settings_filter_edit(request: HttpRequest, viewer: Viewer, filter_id: int) -
     form = FilterForm(request.POST if request.method == "POST" else None, filter=found, now=timezone.now())
     if request.method == "POST" and form.is_valid():
         try:
-            filter_update(
-                filter=found,
-                owner=me,
-                title=form.cleaned_data["title"],
-                contexts=form.cleaned_data["contexts"],
-                action=form.cleaned_data["action"],
-                expires_in=form.expiry,
-                keywords=form.keyword_changes,
-            )
+            filter_update(filter=found, owner=me, **form.changes)
         except FilterInvalid as invalid:
             form.refused(invalid)
         else:
