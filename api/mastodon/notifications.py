@@ -252,6 +252,7 @@ class UnreadGroupCount(MastodonView):
         found = notification_groups(self.viewer, Page(since_id=read_up_to(self.viewer), limit=limit))
         # Groups about a post the reader's "hide" filters leave off the page are not counted either.
         hidden = hidden_post_ids(
+            self.viewer,
             hiding_filters(self.viewer, "notifications"),
             {g.latest.post_id for g in found.groups if g.latest.post_id is not None},
         )

@@ -194,10 +194,12 @@ def hiding_filters(viewer: Viewer, context: str) -> FilterSet:
     return FilterSet(f for f in found.filters if f.action == Action.HIDE and context in f.contexts)
 
 
-def hidden_post_ids(filters: FilterSet, post_ids: Collection[int]) -> set[int]:
-    """Which of these posts ``filters`` cover, from each post's searchable text (a repost's original's),
-    read in one statement: for counts, where a page's rendering is not at hand (the unread badge)."""
-    from posts.models import MediaAttachment, PollOption, Post
+def hidden_post_ids(viewer: Viewer, filters: FilterSet, post_ids: Collection[int]) -> set[int]:
+    """Which of these posts ``filters`` (the viewer's) cover, from each post's searchable text (a
+    repost's original's), read in one statement through ``policy.visible_posts``: for counts, where a
+    page's rendering is not at hand (the unread badge)."""
+    from policy import visible_posts
+    from posts.models import MediaAttachment, PollOption
 
     if not filters or not post_ids:
         return set()
@@ -211,7 +213,8 @@ def hidden_post_ids(filters: FilterSet, post_ids: Collection[int]) -> set[int]:
         return ArraySubquery(MediaAttachment.objects.filter(post=OuterRef(post)).values("description"))
 
     rows = (
-        Post.objects.filter(pk__in=list(post_ids))
+        visible_posts(viewer)
+        .filter(pk__in=list(post_ids))
         .annotate(
             own_options=options("pk"),
             own_descriptions=descriptions("pk"),

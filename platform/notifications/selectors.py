@@ -112,7 +112,7 @@ def unread_count(viewer: Viewer, *, since_id: int | None, limit: int | None = No
     if hiding:
         # What the reader's "hide" filters leave off the page is not counted either.
         post_ids = list(rows.order_by("-id").values_list("post_id", flat=True)[: limit or UNREAD_SCAN])
-        hidden = hidden_post_ids(hiding, {pk for pk in post_ids if pk is not None})
+        hidden = hidden_post_ids(viewer, hiding, {pk for pk in post_ids if pk is not None})
         return sum(1 for pk in post_ids if pk not in hidden)
     if limit is not None:
         return len(rows.order_by("-id").values_list("id", flat=True)[:limit])
