@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django_tenants.utils import quote_schema_name, schema_exists, tenant_context
 
+from common.zones import DEFAULT_TIME_ZONE, is_zone
 from tenants.models import Domain, Tenant, TenantStatus
 from tenants.template_schema import ensure_template
 
@@ -81,6 +82,7 @@ def tenant_onboard(
     admin_password: str | None = None,
     plan: str = "trial",
     locale: str = "ko",
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> Onboarded:
     """Create a tenant with its schema, domain, root org unit, rank ladder and first admin.
 
@@ -97,6 +99,8 @@ def tenant_onboard(
         raise TenantError("A tenant needs a name (--name).")
     if locale not in LOCALES:
         raise TenantError(f"Invalid locale {locale!r}: choose one of {', '.join(LOCALES)}.")
+    if not is_zone(time_zone):
+        raise TenantError(f"Unknown time zone {time_zone!r}: give an IANA name such as Asia/Seoul.")
     try:
         validate_email(admin_email)
     except ValidationError:
@@ -124,6 +128,7 @@ def tenant_onboard(
                 admin = directory_bootstrap(
                     company_name=name,
                     locale=locale,
+                    time_zone=time_zone,
                     admin_email=admin_email,
                     admin_password=admin_password or generated,
                 )

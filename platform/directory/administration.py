@@ -624,6 +624,7 @@ def settings_snapshot() -> dict[str, Any]:
     return {
         "company_name": s.company_name,
         "locale": s.locale,
+        "time_zone": s.time_zone,
         "post_max_chars": s.post_max_chars,
         "default_audience": s.default_audience,
         "display_name_template": s.display_name_template,
@@ -665,6 +666,8 @@ def tenant_settings_update(
         if changes["locale"] not in LANGUAGES:
             raise ValidationError(_("Language must be ko or en."))
         settings.locale = changes["locale"]
+    if "time_zone" in changes:
+        settings.time_zone = directory.time_zone_checked(changes["time_zone"], blank_ok=False)
     if "post_max_chars" in changes:
         try:
             limit = int(str(changes["post_max_chars"]))

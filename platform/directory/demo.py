@@ -85,6 +85,7 @@ class DemoCompany:
     employees: int  # seeded people, besides the first admin whom onboarding creates
     posts: int
     email_domain: str
+    time_zone: str = "Asia/Seoul"
 
     @property
     def admin_email(self) -> str:
@@ -101,6 +102,7 @@ GLOBEX = DemoCompany(
     employees=50,
     posts=60,
     email_domain="globex.example",
+    time_zone="America/New_York",
 )
 DEMO_COMPANIES = (ACME, GLOBEX)
 
@@ -143,6 +145,7 @@ def demo_seed(*, company: DemoCompany, password: str = DEMO_PASSWORD) -> SeedRes
             admin_email=company.admin_email,
             admin_password=password,
             locale=company.locale,
+            time_zone=company.time_zone,
         )
         tenant = Tenant.objects.get(slug=company.slug)
     url = _tenant_url(tenant)
@@ -523,7 +526,7 @@ def _draft_posts(
 ) -> list[PostDraft]:
     """A week of chatter: announcements from the top, team talk, unit-only notes and replies."""
     topics = POST_TEXTS[company.locale]
-    zone = ZoneInfo("Asia/Seoul" if company.locale == "ko" else "America/New_York")
+    zone = ZoneInfo(company.time_zone)
     by_path: dict[tuple[str, ...], list[Person]] = {}
     for person in people:
         by_path.setdefault(person.path, []).append(person)

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 
 from common import snowflake
+from common.zones import DEFAULT_TIME_ZONE
 
 
 class OrgUnit(models.Model):
@@ -108,6 +109,8 @@ class Employee(AbstractBaseUser, PermissionsMixin):
     photo = models.ImageField(upload_to="avatars/", blank=True)
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.MEMBER)
     locale = models.CharField(max_length=8, blank=True)
+    # An IANA zone the web shows times in and reads typed times in; "" = the company's.
+    time_zone = models.CharField(max_length=64, blank=True, db_default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
@@ -172,6 +175,8 @@ class CompanySettings(models.Model):
 
     company_name = models.CharField(max_length=120)
     locale = models.CharField(max_length=8, default="ko")
+    # The IANA zone of the company's working day: the web's times for everyone without a zone of their own.
+    time_zone = models.CharField(max_length=64, default=DEFAULT_TIME_ZONE, db_default=DEFAULT_TIME_ZONE)
     # Placeholders: {family} {given} {full} {rank} {title}; "{full} {rank}" renders "김철수 과장".
     display_name_template = models.CharField(max_length=120, default="{full} {rank}")
     post_max_chars = models.PositiveIntegerField(default=500)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from common.expiring import ExpiringCache
 from common.oncommit import after_commit
 from common.tenancy import current_schema
+from common.zones import DEFAULT_TIME_ZONE, is_zone
 from directory.avatars import normalise_photo
 from directory.models import (
     Barrier,
@@ -52,11 +53,12 @@ def company_settings() -> CompanySettings:
 
 @dataclass(frozen=True)
 class CompanyBasics:
-    """The settings something reads on every page or post: the company's language (the web's default)
-    and its post length limit."""
+    """The settings something reads on every page or post: the company's language and time zone (the
+    web's defaults) and its post length limit."""
 
     locale: str
     post_max_chars: int
+    time_zone: str = DEFAULT_TIME_ZONE
 
 
 # Trusted for a few seconds per process, like the tenant's hosts (tenants.middleware), instead of a
@@ -71,10 +73,14 @@ def company_basics() -> CompanyBasics:
     """The connection's tenant's ``CompanyBasics``, as this process knows them."""
 
     def load() -> CompanyBasics:
-        row = CompanySettings.objects.filter(id=1).values("locale", "post_max_chars").first()
+        row = CompanySettings.objects.filter(id=1).values("locale", "post_max_chars", "time_zone").first()
         if row is None:
             return CompanyBasics(locale="", post_max_chars=int(CompanySettings(id=1).post_max_chars))
-        return CompanyBasics(locale=row["locale"] or "", post_max_chars=int(row["post_max_chars"]))
+        return CompanyBasics(
+            locale=row["locale"] or "",
+            post_max_chars=int(row["post_max_chars"]),
+            time_zone=row["time_zone"] or DEFAULT_TIME_ZONE,
+        )
 
     return _basics.get(current_schema(), load)
 
@@ -183,10 +189,21 @@ def employee_create(
 
 
 @transaction.atomic
-def directory_bootstrap(*, company_name: str, locale: str, admin_email: str, admin_password: str) -> Employee:
+def directory_bootstrap(
+    *,
+    company_name: str,
+    locale: str,
+    admin_email: str,
+    admin_password: str,
+    time_zone: str = DEFAULT_TIME_ZONE,
+) -> Employee:
     """A new tenant's starting directory: the company as root unit, the rank ladder, the first admin."""
     CompanySettings.objects.create(
-        id=1, company_name=company_name, locale=locale, display_name_template=DEFAULT_NAME_TEMPLATE[locale]
+        id=1,
+        company_name=company_name,
+        locale=locale,
+        time_zone=time_zone,
+        display_name_template=DEFAULT_NAME_TEMPLATE[locale],
     )
     Rank.objects.bulk_create(Rank(level=i, name=n) for i, n in enumerate(DEFAULT_RANKS[locale], start=1))
     root = unit_create(name=company_name, parent=None)
@@ -251,6 +268,17 @@ MAX_BIO_CHARS = 2000
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
+def time_zone_checked(value: object, *, blank_ok: bool) -> str:
+    """An IANA zone name from ``common.zones`` ("" too where ``blank_ok``: the company's zone).
+    Raises ValidationError with a message for the person otherwise."""
+    name = str(value).strip()
+    if (blank_ok and name == "") or is_zone(name):
+        return name
+    raise ValidationError(
+        _("Unknown time zone %(zone)s: choose one from the list, such as Asia/Seoul.") % {"zone": name}
+    )
+
+
 @transaction.atomic
 def employee_update_profile(
     *,
@@ -259,8 +287,10 @@ def employee_update_profile(
     bio: str | None = None,
     photo: bytes | None = None,
     locale: str | None = None,
+    time_zone: str | None = None,
 ) -> Employee:
-    """What an employee may change about themself: bio, photo and language ("" = the company's).
+    """What an employee may change about themself: bio, photo, language and time zone ("" = the
+    company's).
 
     Names are real names from the company directory (HR, SCIM or an admin): a display name that
     differs from the one the directory renders is refused rather than silently ignored.
@@ -284,6 +314,9 @@ def employee_update_profile(
             raise ValidationError(_("Language must be ko, en or empty for the company's language."))
         employee.locale = locale
         fields.append("locale")
+    if time_zone is not None:
+        employee.time_zone = time_zone_checked(time_zone, blank_ok=True)
+        fields.append("time_zone")
     if fields:
         employee.save(update_fields=fields)
     if photo is not None:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_exists, tenant_context
 
-from directory.models import Employee, OrgUnit, Rank
+from directory.models import CompanySettings, Employee, OrgUnit, Rank
 from tenants.models import Domain, Tenant
 from tenants.template_schema import template_is_current
 
@@ -34,6 +34,8 @@ def test_onboard_creates_schema_domain_root_unit_ranks_and_admin(capsys: pytest.
         "s3cret-pass",
         "--locale",
         "en",
+        "--time-zone",
+        "America/Chicago",
     )
     out = capsys.readouterr()
     assert out.out.strip() == "http://initech.localhost:8000"
@@ -47,6 +49,7 @@ def test_onboard_creates_schema_domain_root_unit_ranks_and_admin(capsys: pytest.
         assert Rank.objects.count() == 9
         admin = Employee.objects.get()
         assert admin.email == "boss@initech.example" and admin.role == "admin" and admin.unit == root
+        assert CompanySettings.objects.get().time_zone == "America/Chicago"
 
     response = Client(HTTP_HOST="initech.localhost").post(
         "/login/", {"username": "boss@initech.example", "password": "s3cret-pass"}
@@ -97,6 +100,7 @@ def test_onboard_without_password_generates_one_shown_once(capsys: pytest.Captur
         (["newco", "--domain", "not a host"], "Invalid domain"),
         (["newco", "--admin-email", "nobody"], "Invalid admin email"),
         (["newco", "--admin-password", "short"], "at least 8 characters"),
+        (["newco", "--time-zone", "Mars/Olympus"], "Unknown time zone 'Mars/Olympus'"),
     ],
 )
 def test_bad_onboarding_is_a_one_line_error_and_creates_nothing(args: list[str], message: str) -> None:

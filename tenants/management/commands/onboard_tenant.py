@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.zones import DEFAULT_TIME_ZONE
 from tenants.services import TenantError, tenant_onboard
 
 
@@ -14,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--admin-password")
         parser.add_argument("--plan", default="trial")
         parser.add_argument("--locale", default="ko", choices=["ko", "en"])
+        parser.add_argument(
+            "--time-zone", default=DEFAULT_TIME_ZONE, help="IANA name of the company's time zone"
+        )
 
     def handle(self, *args: object, **opts: str) -> None:
         try:
@@ -25,6 +29,7 @@ class Command(BaseCommand):
                 admin_password=opts["admin_password"],
                 plan=opts["plan"],
                 locale=opts["locale"],
+                time_zone=opts["time_zone"],
             )
         except TenantError as exc:
             raise CommandError(str(exc)) from None

@@ -421,3 +421,21 @@ def test_compliance_officer_reads_the_audit_log_but_not_the_directory_api(
 def test_failed_admin_write_leaves_no_audit_entry(admin_api: Api, people: People) -> None:
     admin_api.post("/api/bt/v1/org/units", {"name": "영업팀"}, json=True)
     assert not AuditEntry.objects.filter(action="org_unit.create").exists()
+
+
+# -- settings --------------------------------------------------------------------------------------
+
+
+def test_settings_patch_sets_the_company_time_zone_and_refuses_an_unknown_one(admin_api: Api) -> None:
+    assert admin_api.get("/api/bt/v1/admin/settings").json()["time_zone"] == "Asia/Seoul"
+
+    response = admin_api.patch("/api/bt/v1/admin/settings", {"time_zone": "America/New_York"})
+    assert response.status_code == 200 and response.json()["time_zone"] == "America/New_York"
+    entry = AuditEntry.objects.get(action="settings.update")
+    assert (entry.before["time_zone"], entry.after["time_zone"]) == ("Asia/Seoul", "America/New_York")
+
+    for bad in ("Mars/Olympus", "", "EST5EDT"):  # unknown, blank, and not a region/city name
+        refused = admin_api.patch("/api/bt/v1/admin/settings", {"time_zone": bad, "post_max_chars": 900})
+        assert refused.status_code == 422 and "Unknown time zone" in refused.json()["error"], bad
+    settings = CompanySettings.objects.get()
+    assert (settings.time_zone, settings.post_max_chars) == ("America/New_York", 500)
