@@ -18,6 +18,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.zones import DEFAULT_TIME_ZONE, zone_choices
 from directory.models import Employee, OrgUnit, Rank
 from filters.models import Action, Context, Filter
 from filters.services import MAX_KEYWORD, MAX_KEYWORDS, MAX_TITLE, UNSET, KeywordChange
@@ -122,8 +123,9 @@ _FAILURE_MESSAGES = [
 
 def local_time(raw: str) -> datetime | None:
     """A date-time field's value ("2026-12-01T09:30", as ``<input type=datetime-local>`` sends it) as
-    the wall time of the current time zone: the one every time in the web app is shown in
-    (``TIME_ZONE``, the company's; nothing activates another). None when it is not a time."""
+    the wall time of the current time zone: the one every time in the web app is shown in (the
+    employee's, else the company's: ``frontend.middleware.preferred_time_zone``). None when it is not
+    a time."""
     try:
         return forms.DateTimeField().clean(raw.strip())
     except ValidationError:
@@ -367,11 +369,25 @@ class ProfileForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Company default")), *LANGUAGE_NAMES.items()],
     )
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False)
 
-    def __init__(self, *args: Any, employee: Employee, company_language: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        employee: Employee,
+        company_language: str = "",
+        company_time_zone: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial = {"bio": employee.bio, "locale": employee.locale}
+            self.initial = {"bio": employee.bio, "locale": employee.locale, "time_zone": employee.time_zone}
+        zones = self.fields["time_zone"]
+        assert isinstance(zones, forms.ChoiceField)
+        zones.choices = [
+            ("", _("Company default (%(zone)s)") % {"zone": company_time_zone or DEFAULT_TIME_ZONE}),
+            *zone_choices(timezone.now()),
+        ]
         if company_language in LANGUAGE_NAMES:
             # Say which language "company default" is, so choosing it is not a guess.
             field = self.fields["locale"]

@@ -1,8 +1,10 @@
-"""The web app's response policy: the employee's language, and a strict Content-Security-Policy.
+"""The web app's response policy: the employee's language and time zone, and a strict
+Content-Security-Policy.
 
-One middleware, placed after authentication (it needs ``request.user``), for two reasons that share
-its position: the language is the employee's own (``Employee.locale``), else the company's, never
-the browser's guess; and every HTML page forbids inline script, framing and foreign origins.
+One middleware, placed after authentication (it needs ``request.user``), for reasons that share its
+position: the language and the time zone are the employee's own (``Employee.locale``,
+``Employee.time_zone``), else the company's, never the browser's guess; and every HTML page forbids
+inline script, framing and foreign origins.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from common.zones import zone
 from directory.services import SETTINGS_CACHE_SECONDS, company_basics
 
 SUPPORTED = {"ko", "en"}
@@ -71,21 +74,45 @@ def company_language(request: HttpRequest) -> str:
     return fallback if fallback in SUPPORTED else "ko"
 
 
+def preferred_time_zone(request: HttpRequest) -> str:
+    """The zone a page shows times in and reads typed times in: the employee's own, else the
+    company's (``CompanySettings.time_zone``), else the server's ``TIME_ZONE``."""
+    user = getattr(request, "user", None)
+    own = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+    if own:
+        return str(own)
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
+        return timezone.get_default_timezone_name()
+    return company_basics().time_zone
+
+
 class WebMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone_name = ""
         if getattr(request, "tenant", None) is not None:
             if not request.path.startswith(MACHINE_PATHS):
                 language = preferred_language(request)
+                zone_name = preferred_time_zone(request)
             else:
                 # Programs (Mastodon apps, scripts, IdPs' SCIM clients) get their Accept-Language, else
                 # English: messages of the API are a contract, not the company's default UI language.
                 language = request.LANGUAGE_CODE if request.META.get("HTTP_ACCEPT_LANGUAGE") else "en"
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        if zone_name:
+            # For this request only: a thread serves many people, each in their own zone. The APIs
+            # speak UTC and keep the server's zone.
+            timezone.activate(zone(zone_name))
+            try:
+                response = self.get_response(request)
+            finally:
+                timezone.deactivate()
+        else:
+            response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
             response.setdefault("Content-Security-Policy", content_security_policy(request.path))
             response.setdefault("X-Frame-Options", "DENY")

@@ -835,13 +835,19 @@ def search(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @employee_view
 def settings_profile(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    from directory.services import employee_remove_photo, employee_update_profile
+    from directory.services import company_basics, employee_remove_photo, employee_update_profile
     from frontend.middleware import company_language
 
     me = viewer.employee
     assert me is not None
     company = company_language(request)
-    form = ProfileForm(request.POST or None, request.FILES or None, employee=me, company_language=company)
+    form = ProfileForm(
+        request.POST or None,
+        request.FILES or None,
+        employee=me,
+        company_language=company,
+        company_time_zone=company_basics().time_zone,
+    )
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data.get("photo")
         try:
@@ -849,6 +855,7 @@ def settings_profile(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                 employee=me,
                 bio=form.cleaned_data["bio"],
                 locale=form.cleaned_data["locale"],  # "" = follow the company's language again
+                time_zone=form.cleaned_data["time_zone"],  # "" = the company's zone again
                 photo=photo.read() if photo else None,
             )
             if form.cleaned_data.get("remove_photo") and not photo:

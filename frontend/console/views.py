@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,6 +26,7 @@ import policy as policy_engine
 from audit import selectors as audit_selectors
 from audit.services import client_ip
 from common.paging import Page, PageInvalid
+from common.zones import zone_choices
 from directory import admin_selectors, administration, csv_import
 from directory.models import Employee, Role
 from moderation import selectors as moderation_selectors
@@ -417,8 +419,6 @@ def audit(request: HttpRequest, admin: Employee) -> HttpResponse:
     since, until = parse_date(g.get("since", "") or ""), parse_date(g.get("until", "") or "")
     from datetime import datetime, timedelta
 
-    from django.utils import timezone
-
     filters = audit_selectors.AuditFilter(
         actor=g.get("actor", "").strip(),
         action=g.get("action", "").strip(),
@@ -461,6 +461,7 @@ def tenant_settings(request: HttpRequest, admin: Employee) -> HttpResponse:
             for name in (
                 "company_name",
                 "locale",
+                "time_zone",
                 "post_max_chars",
                 "default_audience",
                 "display_name_template",
@@ -476,7 +477,12 @@ def tenant_settings(request: HttpRequest, admin: Employee) -> HttpResponse:
     return _page_render(
         request,
         "console/settings.html",
-        {"title": _("Tenant settings"), "s": current, "error": error},
+        {
+            "title": _("Tenant settings"),
+            "s": current,
+            "zones": zone_choices(timezone.now()),
+            "error": error,
+        },
         status=422 if error else 200,
     )
 

@@ -192,6 +192,7 @@ def test_settings_page_saves_and_rejects_bad_template(console: Client) -> None:
     good = {
         "company_name": "에이크미",
         "locale": "ko",
+        "time_zone": "Asia/Seoul",
         "post_max_chars": "1000",
         "default_audience": "unit",
         "display_name_template": "{full} {rank}",
@@ -204,6 +205,37 @@ def test_settings_page_saves_and_rejects_bad_template(console: Client) -> None:
     assert bad.status_code == 422 and "{full}" in bad.content.decode()
     assert CompanySettings.objects.get().display_name_template == "{full} {rank}"
     assert AuditEntry.objects.filter(action="settings.update").count() == 1
+
+
+def test_settings_page_sets_the_company_time_zone_and_refuses_an_unknown_one(console: Client) -> None:
+    page = console.get("/admin-console/settings/").content.decode()
+    assert '<option value="Asia/Seoul" selected>(UTC+09:00) Asia/Seoul</option>' in page
+    assert '<option value="America/New_York">' in page
+
+    form = {
+        "company_name": "에이크미",
+        "locale": "ko",
+        "time_zone": "Europe/London",
+        "post_max_chars": "500",
+        "default_audience": "company",
+        "display_name_template": "{full} {rank}",
+        "follow_own_unit_on_join": "1",
+    }
+    assert console.post("/admin-console/settings/", form).status_code == 302
+    assert CompanySettings.objects.get().time_zone == "Europe/London"
+    assert (
+        '<option value="Europe/London" selected>' in console.get("/admin-console/settings/").content.decode()
+    )
+
+    bad = console.post(
+        "/admin-console/settings/", {**form, "time_zone": "Mars/Olympus", "post_max_chars": "900"}
+    )
+    assert bad.status_code == 422 and "Mars/Olympus" in bad.content.decode()
+    assert "알 수 없는 시간대" in bad.content.decode()
+    assert (CompanySettings.objects.get().time_zone, CompanySettings.objects.get().post_max_chars) == (
+        "Europe/London",
+        500,
+    )
 
 
 def test_policy_editor_saves_rules_and_barriers(console: Client, people: People) -> None:
