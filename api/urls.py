@@ -13,6 +13,7 @@ from api import avatars
 from api.base import error
 from api.mastodon import (
     accounts,
+    announcements,
     apps,
     bookmarks,
     conversations,
@@ -169,11 +170,16 @@ _v1: list[URLPattern | URLResolver] = [
         _view(scheduled.ScheduledStatusDetail),
         "scheduled-status",
     ),
-    route("announcements", _view(instance.Announcements), "announcements"),
+    route("announcements", _view(announcements.Announcements), "announcements"),
     route(
         r"announcements/(?P<announcement_id>[^/]+)/dismiss",
-        _view(instance.AnnouncementDismiss),
+        _view(announcements.AnnouncementDismiss),
         "announcement-dismiss",
+    ),
+    route(
+        r"announcements/(?P<announcement_id>[^/]+)/reactions/(?P<name>[^/]+)",
+        _view(announcements.AnnouncementReaction),
+        "announcement-reaction",
     ),
     route("trends/statuses", _view(trends.TrendsStatuses), "trends-statuses"),
     route("trends/links", _view(trends.TrendsLinks), "trends-links"),

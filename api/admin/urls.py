@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from api.admin import exports, reports, views
+from api.admin import announcements, exports, reports, views
 
 ID = r"(?P<pk>[0-9]+)"
 
@@ -26,6 +26,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     route("api/bt/v1/admin/policy", views.Policy, "admin-policy"),
     route("api/bt/v1/admin/settings", views.Settings, "admin-settings"),
     route("api/bt/v1/admin/audit", views.Audit, "admin-audit"),
+    route("api/bt/v1/admin/announcements", announcements.Announcements, "admin-announcements"),
+    route(f"api/bt/v1/admin/announcements/{ID}", announcements.AnnouncementDetail, "admin-announcement"),
     route("api/bt/v1/admin/export", exports.Exports, "admin-exports"),
     route(f"api/bt/v1/admin/export/{ID}", exports.ExportDetail, "admin-export"),
     route(f"api/bt/v1/admin/export/{ID}/download", exports.ExportDownload, "admin-export-download"),

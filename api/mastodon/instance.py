@@ -1,13 +1,13 @@
 """Instance v1/v2, custom emojis, preferences: what clients read right after signing in; and
 the Mastodon features a company tenant has no use for, answered empty so that apps which ask for them at
-start-up keep working (announcements, featured tags, endorsements, domain blocks, the
-instance's rules and peers)."""
+start-up keep working (featured tags, endorsements, domain blocks, the instance's rules and
+peers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from rest_framework.request import Request
 
 from api.base import MastodonView, json_response
@@ -147,19 +147,6 @@ class EmptyList(MastodonView):
 
     def get(self, request: Request, **_: Any) -> HttpResponse:
         return json_response([])
-
-
-class Announcements(EmptyList):
-    """Mastodon's server-wide announcements: a tenant posts its news as posts (company audience)."""
-
-    scopes = {"GET": "read:accounts"}
-
-
-class AnnouncementDismiss(MastodonView):
-    scopes = {"POST": "write:accounts"}
-
-    def post(self, request: Request, **_: Any) -> HttpResponse:
-        raise Http404
 
 
 class FeaturedTags(EmptyList):

@@ -153,7 +153,7 @@ def _validate_poll(poll: PollSpec) -> PollSpec:
     )
 
 
-def _resolve_mentions(parsed: text_lib.Parsed, hosts: set[str]) -> dict[str, Employee]:
+def resolve_mentions(parsed: text_lib.Parsed, hosts: set[str]) -> dict[str, Employee]:
     """Active employees named by the mentions, keyed by lower-cased username. A handle with a host
     counts only if the host is one of this tenant's ``hosts``; anything else stays plain text."""
     names = {
@@ -196,7 +196,7 @@ def _build_draft(
     if len(spoiler_text) > 500:
         raise PostInvalid("Validation failed: Content warning is too long")
     hosts = _tenant_hosts() if any(s.kind == "mention" and s.host for s in parsed.segments) else set()
-    people = _resolve_mentions(parsed, hosts)
+    people = resolve_mentions(parsed, hosts)
 
     def mentionable(segment: text_lib.Segment) -> str | None:
         employee = people.get(segment.value.lower())

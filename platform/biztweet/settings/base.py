@@ -41,6 +41,7 @@ TENANT_APPS = [
     "social",
     "posts",
     "filters",
+    "announcements",
     "timelines",
     "notifications",
     "oauth2_provider",
