@@ -299,30 +299,33 @@ def _attach_media(
 ) -> None:
     """Attach ``media_ids`` in order. Only the owner's uploads, each to one post: ``keep`` lists ids
     already on this post (an edit)."""
-    rows = {m.pk: m for m in MediaAttachment.objects.select_for_update().filter(pk__in=media_ids)}
-    _check_media(rows, owner, media_ids, post_id=post.pk, keep=keep or set())
+    rows = _checked_media(owner, media_ids, post_id=post.pk, keep=keep or set())
     for position, media_id in enumerate(media_ids):
         rows[media_id].post_id = post.pk
         rows[media_id].position = position
     MediaAttachment.objects.bulk_update(list(rows.values()), ["post", "position"])
 
 
-def _check_media(
-    rows: dict[int, MediaAttachment],
+def _checked_media(
     owner: Employee,
     media_ids: Sequence[int],
     *,
     post_id: int | None = None,
     keep: set[int] | frozenset[int] = frozenset(),
-) -> None:
-    """Each of ``media_ids`` (read into ``rows``) is the owner's upload and on no post, except those in
-    ``keep`` already on post ``post_id`` (an edit)."""
+) -> dict[int, MediaAttachment]:
+    """The rows of ``media_ids``, locked until the transaction ends, once each is found to be the owner's
+    upload and on no post, except those in ``keep`` already on post ``post_id`` (an edit)."""
+    # Locked in id order, so that two writes naming the same images cannot deadlock.
+    rows = {
+        m.pk: m for m in MediaAttachment.objects.select_for_update().filter(pk__in=media_ids).order_by("pk")
+    }
     for media_id in media_ids:
         item = rows.get(media_id)
         if item is None or item.owner_id != owner.pk:
             raise PostInvalid("Validation failed: Media not found")
         if item.post_id is not None and not (item.post_id == post_id and media_id in keep):
             raise PostInvalid("Validation failed: Media is already attached to a post")
+    return rows
 
 
 def _write_entities(post: Post, draft: _Draft) -> list[Hashtag]:
@@ -933,8 +936,7 @@ def scheduled_post_create(
             poll=poll,
         )
         if draft.media_ids:
-            found = {m.pk: m for m in MediaAttachment.objects.filter(pk__in=draft.media_ids)}
-            _check_media(found, author, draft.media_ids)
+            _checked_media(author, draft.media_ids)
         scheduled = ScheduledPost.objects.create(
             author=author,
             scheduled_at=scheduled_at,
