@@ -314,7 +314,9 @@ def _checked_media(
     keep: set[int] | frozenset[int] = frozenset(),
 ) -> dict[int, MediaAttachment]:
     """The rows of ``media_ids``, locked until the transaction ends, once each is found to be the owner's
-    upload and on no post, except those in ``keep`` already on post ``post_id`` (an edit)."""
+    upload, on no post (except those in ``keep`` already on post ``post_id``: an edit) and in none of
+    the owner's scheduled posts still waiting, which hold their images as Mastodon's do. Attaching and
+    scheduling both read them here, so that one waits for the other instead of both passing."""
     # Locked in id order, so that two writes naming the same images cannot deadlock.
     rows = {
         m.pk: m for m in MediaAttachment.objects.select_for_update().filter(pk__in=media_ids).order_by("pk")
@@ -325,6 +327,15 @@ def _checked_media(
             raise PostInvalid("Validation failed: Media not found")
         if item.post_id is not None and not (item.post_id == post_id and media_id in keep):
             raise PostInvalid("Validation failed: Media is already attached to a post")
+    # One statement for all of them: the params keep media ids as strings, so jsonb's ?| finds any.
+    free = [str(pk) for pk in media_ids if rows[pk].post_id is None]
+    if (
+        free
+        and ScheduledPost.objects.filter(
+            author=owner, state=ScheduledPost.State.PENDING, params__media_ids__has_any_keys=free
+        ).exists()
+    ):
+        raise PostInvalid("Validation failed: An image is already in a scheduled post")
     return rows
 
 
@@ -917,7 +928,8 @@ def scheduled_post_create(
     with transaction.atomic():
         _check_schedule_time(scheduled_at)
         policy.check_may_post(author)
-        # Locks the author's row: two at once cannot both pass the count.
+        # Locks the author's row: two at once cannot both pass the count, nor both find an image in
+        # none of the author's waiting posts and take it (the second reads after the first commits).
         Employee.objects.select_for_update().filter(pk=author.pk).first()
         waiting = ScheduledPost.objects.filter(author=author, state=ScheduledPost.State.PENDING).count()
         if waiting >= MAX_SCHEDULED:
@@ -936,6 +948,8 @@ def scheduled_post_create(
             poll=poll,
         )
         if draft.media_ids:
+            # Also locks the images: a post published now with one of them waits for this row, and
+            # then finds the image held by it.
             _checked_media(author, draft.media_ids)
         scheduled = ScheduledPost.objects.create(
             author=author,
@@ -982,6 +996,7 @@ def scheduled_post_reschedule(*, scheduled: ScheduledPost, scheduled_at: datetim
 
 
 def scheduled_post_delete(*, scheduled: ScheduledPost) -> None:
+    """Cancel a waiting post; its images are free again (only waiting posts hold them)."""
     ScheduledPost.objects.filter(pk=scheduled.pk, state=ScheduledPost.State.PENDING).delete()
 
 
@@ -1003,6 +1018,9 @@ def scheduled_post_publish(scheduled_id: int) -> Post | None:
         poll = params.get("poll")
         try:
             with transaction.atomic():
+                # Published from here on, so that it no longer holds the images it is about to attach
+                # (undone with the post if that is refused).
+                ScheduledPost.objects.filter(pk=scheduled.pk).update(state=ScheduledPost.State.PUBLISHED)
                 post = post_create(
                     author=scheduled.author,
                     text=params["text"],

@@ -144,3 +144,89 @@ def test_a_post_that_can_no_longer_be_published_fails_with_its_reason(api_as, pe
     assert "replying to was not found" in failed.error
     assert not Post.objects.filter(author=people.kim).exists()
     assert kim.get("/api/v1/scheduled_statuses").json() == []
+
+
+def _upload(api: Api) -> str:
+    uploaded = api.post("/api/v2/media", {"file": png()})
+    assert uploaded.status_code in (200, 202), uploaded.content
+    return uploaded.json()["id"]  # type: ignore[no-any-return]
+
+
+HELD = "Validation failed: An image is already in a scheduled post"
+
+
+def test_an_image_waiting_in_a_scheduled_post_is_neither_scheduled_again_nor_posted_now(
+    api_as, people: People
+) -> None:
+    kim = api_as(people.kim)
+    photo, other = _upload(kim), _upload(kim)
+    first = _schedule(kim, "월요일에 올릴 사진", **{"media_ids[]": [photo]})
+
+    again = kim.post(
+        "/api/v1/statuses",
+        {"status": "같은 사진 또 예약", "scheduled_at": _later(90), "media_ids[]": [other, photo]},
+    )
+    assert again.status_code == 422, again.content
+    assert again.json() == {"error": HELD}
+    now = kim.post("/api/v1/statuses", {"status": "지금 올리는 사진", "media_ids[]": [other, photo]})
+    assert now.status_code == 422, now.content
+    assert now.json() == {"error": HELD}
+    assert [s["id"] for s in kim.get("/api/v1/scheduled_statuses").json()] == [first["id"]]
+    assert not Post.objects.exists()
+    assert not MediaAttachment.objects.filter(post__isnull=False).exists()  # the free one too
+
+    # Moved, it keeps its image, and publishing attaches it.
+    moved = kim.put(f"/api/v1/scheduled_statuses/{first['id']}", {"scheduled_at": _later(120)})
+    assert moved.status_code == 200, moved.content
+    _due(first["id"])
+    assert MediaAttachment.objects.get(pk=photo).post == Post.objects.get(author=people.kim)
+    # The other image was never taken.
+    assert kim.post("/api/v1/statuses", {"status": "다른 사진", "media_ids[]": [other]}).status_code == 200
+
+
+def test_an_image_waiting_in_a_scheduled_post_is_not_added_to_a_post_by_editing(
+    api_as, people: People
+) -> None:
+    kim = api_as(people.kim)
+    kept, photo = _upload(kim), _upload(kim)
+    post = kim.post("/api/v1/statuses", {"status": "사진 한 장", "media_ids[]": [kept]}).json()
+    _schedule(kim, "내일 올릴 사진", **{"media_ids[]": [photo]})
+
+    edited = kim.put(f"/api/v1/statuses/{post['id']}", {"status": "사진 두 장", "media_ids": [kept, photo]})
+    assert edited.status_code == 422, edited.content
+    assert edited.json() == {"error": HELD}
+    assert MediaAttachment.objects.get(pk=photo).post_id is None
+    # An edit keeping only its own image goes through.
+    edited = kim.put(f"/api/v1/statuses/{post['id']}", {"status": "고친 글", "media_ids": [kept]})
+    assert edited.status_code == 200, edited.content
+    assert [m["id"] for m in edited.json()["media_attachments"]] == [kept]
+
+
+def test_cancelling_a_scheduled_post_frees_its_images(api_as, people: People) -> None:
+    kim = api_as(people.kim)
+    photo = _upload(kim)
+    first = _schedule(kim, "취소할 예약", **{"media_ids[]": [photo]})
+    body = {"status": "다시 예약", "scheduled_at": _later(90), "media_ids[]": [photo]}
+    assert kim.post("/api/v1/statuses", body).status_code == 422
+    assert kim.delete(f"/api/v1/scheduled_statuses/{first['id']}").status_code == 200
+
+    second = _schedule(kim, "다시 예약", **{"media_ids[]": [photo]})
+    assert [m["id"] for m in second["media_attachments"]] == [photo]
+    _due(second["id"])
+    assert MediaAttachment.objects.get(pk=photo).post == Post.objects.get(author=people.kim)
+
+
+def test_a_scheduled_post_that_failed_no_longer_holds_its_images(api_as, people: People) -> None:
+    kim, lee = api_as(people.kim), api_as(people.lee)
+    root = lee.post("/api/v1/statuses", {"status": "사진 부탁드려요"}).json()["id"]
+    photo = _upload(kim)
+    made = _schedule(kim, "여기요", in_reply_to_id=root, **{"media_ids[]": [photo]})
+    body = {"status": "따로 올립니다", "media_ids[]": [photo]}
+    assert kim.post("/api/v1/statuses", body).status_code == 422
+    assert lee.delete(f"/api/v1/statuses/{root}").status_code == 200
+    _due(made["id"])
+    assert ScheduledPost.objects.get(pk=made["id"]).state == ScheduledPost.State.FAILED
+
+    posted = kim.post("/api/v1/statuses", body)
+    assert posted.status_code == 200, posted.content
+    assert [m["id"] for m in posted.json()["media_attachments"]] == [photo]
