@@ -87,6 +87,9 @@ _VALIDATION_MESSAGES = {
     "Scheduled at must be at least 5 minutes in the future": gettext_lazy(
         "Choose a time at least 5 minutes from now."
     ),
+    "An image is already in a scheduled post": gettext_lazy(
+        "One of these images is already in a scheduled post. Cancel that post first, or choose another image."
+    ),
 }
 
 

@@ -9,14 +9,21 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from directory.models import Employee
 from posts.models import Audience, Post, ScheduledPost
-from posts.services import post_create, post_delete, scheduled_post_create, scheduled_post_publish
-from tests.frontend.test_pages import Office, body, office, signed_in  # noqa: F401 (fixture)
+from posts.services import (
+    media_create,
+    post_create,
+    post_delete,
+    scheduled_post_create,
+    scheduled_post_publish,
+)
+from tests.frontend.test_pages import Office, _png, body, office, signed_in  # noqa: F401 (fixture)
 from tests.support.queries import is_tenant_routing
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +155,38 @@ def test_a_refusal_is_in_the_employees_own_language(office: Office) -> None:  # 
     assert response.status_code == 422
     assert "Choose a time at least 5 minutes from now." in body(response)
     assert ">Schedule</button>" in body(response)
+
+
+def test_an_image_waiting_in_a_scheduled_post_is_a_form_error_that_keeps_everything_typed(
+    office: Office,  # noqa: F811
+) -> None:
+    office.kim.locale = "en"
+    office.kim.save(update_fields=["locale"])
+    upload = SimpleUploadedFile("p.png", _png("p.png").getvalue(), content_type="image/png")
+    photo = media_create(owner=office.kim, upload=upload)
+    waiting = _schedule(office.kim, "Monday's photo", media_ids=[photo.pk])
+    client = signed_in(office.kim)
+    later = _typed(_in(4))
+    for when, htmx in ((later, "false"), ("", "false"), (later, "true")):  # scheduled, now, by htmx
+        response = client.post(
+            "/compose/",
+            {
+                "text": "The same photo",
+                "audience": "company",
+                "media_id": str(photo.pk),
+                "scheduled_at": when,
+            },
+            HTTP_HX_REQUEST=htmx,
+        )
+        assert response.status_code == 422, (when, htmx)
+        html = body(response)
+        assert 'role="alert"' in html
+        assert "One of these images is already in a scheduled post. Cancel that post first" in html
+        assert "The same photo" in html and f'name="media_id" value="{photo.pk}"' in html
+        if when:
+            assert f'value="{when}"' in html and 'id="schedule-row" hidden' not in html
+    assert list(ScheduledPost.objects.filter(author=office.kim)) == [waiting]
+    assert not Post.objects.filter(author=office.kim).exists()
 
 
 def test_a_post_without_a_time_is_posted_at_once_as_before(office: Office) -> None:  # noqa: F811
