@@ -1,7 +1,7 @@
 """Reads for the web pages that the shared selectors do not already provide.
 
 Posts always come through ``policy`` (via timelines/posts selectors or ``policy.visible_posts``);
-this module adds directory reads (people, org tree, autocomplete), the unread badge, the search
+this module adds directory reads (people, org tree, autocomplete), the unread badges, the search
 fallback used until ``platform/search`` provides its selectors, and the viewer's own scheduled posts.
 """
 
@@ -207,6 +207,17 @@ def unread_notifications(viewer: Viewer) -> int:
     from notifications.selectors import read_up_to, unread_count
 
     return unread_count(viewer, since_id=read_up_to(viewer))
+
+
+# A badge shows "99+" beyond 99: conversations past the hundredth are not counted.
+BADGE_COUNTED = 100
+
+
+def unread_conversations(viewer: Viewer) -> int:
+    """Conversations the Messages page marks unread, as the Messages badge shows them (capped: "99+")."""
+    from timelines.selectors import conversation_unread_count
+
+    return conversation_unread_count(viewer, limit=BADGE_COUNTED)
 
 
 def tenant_summary() -> dict[str, Any]:

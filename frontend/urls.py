@@ -26,6 +26,7 @@ urlpatterns = [
     path("tags/<str:name>/follow", views.tag_follow, name="tag-follow"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
     path("messages/", views.direct, name="direct"),
+    path("messages/badge", views.messages_badge, name="messages-badge"),
     path("people/", views.people, name="people"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/badge", views.badge, name="badge"),

@@ -296,15 +296,23 @@ def direct(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         }
         for r in rows
     ]
+    context: dict[str, Any] = {
+        "items": items,
+        "more_id": rows[-1].paging_id if len(rows) >= page.limit else None,
+        "title": _("Messages"),
+        "kind": "direct",
+    }
+    if page == Page(limit=page.limit) and len(rows) < page.limit:
+        # Every conversation is on this page: the badge counts them here instead of reading them again.
+        context["unread_conversations"] = sum(r.unread for r in rows)
+    return render(request, "frontend/direct.html", context)
+
+
+@employee_view
+@require_GET
+def messages_badge(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     return render(
-        request,
-        "frontend/direct.html",
-        {
-            "items": items,
-            "more_id": rows[-1].paging_id if len(rows) >= page.limit else None,
-            "title": _("Messages"),
-            "kind": "direct",
-        },
+        request, "frontend/_messages_badge.html", {"unread": selectors.unread_conversations(viewer)}
     )
 
 

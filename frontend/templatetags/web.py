@@ -1,16 +1,19 @@
-"""Small template helpers of the web app: localised numbers and times, the unread badge."""
+"""Small template helpers of the web app: localised numbers and times, the unread badges."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+if TYPE_CHECKING:
+    from policy import Viewer
 
 register = template.Library()
 
@@ -73,6 +76,14 @@ def post_html(card: Any) -> SafeString:
     return mark_safe(_OWN_LINK.sub(r'href="\1" class="\2"', card.post.content_html))  # noqa: S308
 
 
+def _page_viewer(request: Any) -> Viewer:
+    """The page's own reader when it has one (``employee_view``): what it read once (keyword filters)
+    is not read again for the badges."""
+    from policy import Viewer
+
+    return getattr(request, "viewer", None) or Viewer.of(request.user)
+
+
 @register.simple_tag(takes_context=True)
 def unread_count(context: template.Context) -> int:
     request = context.get("request")
@@ -81,11 +92,21 @@ def unread_count(context: template.Context) -> int:
     if "unread" in context:
         return int(context["unread"])
     from frontend.selectors import unread_notifications
-    from policy import Viewer
 
-    # The page's own reader when it has one (``employee_view``): what it read once (keyword filters)
-    # is not read again for the badge.
-    return unread_notifications(getattr(request, "viewer", None) or Viewer.of(request.user))
+    return unread_notifications(_page_viewer(request))
+
+
+@register.simple_tag(takes_context=True)
+def unread_conversations(context: template.Context) -> int:
+    """The Messages badge's count; a page that read every conversation already passes it."""
+    request = context.get("request")
+    if request is None or not getattr(request.user, "is_authenticated", False):
+        return 0
+    if "unread_conversations" in context:
+        return int(context["unread_conversations"])
+    from frontend.selectors import unread_conversations as count
+
+    return count(_page_viewer(request))
 
 
 def _card_args(context: template.Context) -> dict[str, Any]:

@@ -10,7 +10,7 @@ signed in by session, or by bearer token (DRF sets ``request.user`` on the Djang
 authenticates it) — becomes one ``compliance.read`` entry with the path and query as the target, the
 client's IP, and, when the address names one post (``/api/v1/statuses/:id…``, ``/@user/:id``), that
 post as the target. Paths that carry no colleague's content (static files, the app shell, the unread
-badge polled every few seconds, instance metadata) are left out so the log stays readable. The entry is
+badges polled every few seconds, instance metadata) are left out so the log stays readable. The entry is
 written before the answer leaves: a read whose entry cannot be written fails instead of going unaudited.
 """
 
@@ -39,6 +39,7 @@ SKIP_PREFIXES = (
     "/oauth/",
     "/.well-known/",
     "/notifications/badge",
+    "/messages/badge",
     "/settings/",
     "/api/v1/instance",
     "/api/v2/instance",

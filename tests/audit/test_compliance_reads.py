@@ -62,6 +62,7 @@ def test_compliance_web_pages_are_audited_and_a_post_page_names_the_post(
     assert web.get("/search/", {"q": "실적"}).status_code == 200
     assert web.get("/static/frontend/app.css").status_code in (200, 404)
     assert web.get("/notifications/badge").status_code == 200
+    assert web.get("/messages/badge").status_code == 200
 
     home, page, search = reads(officer)
     assert (home.target_label, home.ip) == ("/", IP)

@@ -442,6 +442,131 @@ def test_messages_list_ones_conversations_and_opening_one_reads_it(office: Offic
     assert "미팅 자료" not in outsider and "10시 전에요" not in outsider
 
 
+# The badge closes the nav item's link.
+MESSAGES_BADGE = re.compile(
+    r'<span id="messages-badge" class="badge( empty)?" data-count="(\d+)">(.*?)</span>\s*</a>'
+)
+
+
+def messages_badge(client: Client, path: str = "/") -> int:
+    """The count on the Messages badge of a page, checked against what it shows: nothing when 0, else
+    the number and the words a screen reader says."""
+    found = MESSAGES_BADGE.search(body(client.get(path)))
+    assert found is not None, f"no Messages badge on {path}"
+    empty, n, inside = found.group(1), int(found.group(2)), found.group(3)
+    if n == 0:
+        assert empty and inside == ""
+    else:
+        assert not empty
+        assert f'<span aria-hidden="true">{n}</span><span class="sr-only">{n} ' in inside
+    return n
+
+
+def test_the_messages_badge_counts_unread_conversations_and_goes_when_they_are_read(office: Office) -> None:
+    kim = signed_in(office.kim)
+    assert messages_badge(kim) == 0
+    first = post_create(author=office.lee, text="@kim 내일 미팅 자료 부탁해요", audience=Audience.DIRECT)
+    assert messages_badge(kim) == 1
+    assert messages_badge(signed_in(office.lee)) == 0  # the one who wrote it has nothing to read
+
+    second = post_create(author=office.choi, text="@kim 견적서 확인했어요", audience=Audience.DIRECT)
+    post_create(author=office.lee, text="@kim 10시 전에요", audience=Audience.DIRECT, in_reply_to_id=first.pk)
+    # Conversations, not messages; on every page, the Messages page itself and the live-update fragment.
+    for path in ["/", "/company/", "/notifications/", "/messages/"]:
+        assert messages_badge(kim, path) == 2, path
+    assert 'data-count="2"' in body(kim.get("/messages/badge"))
+
+    latest = Post.objects.filter(thread_id=first.thread_id).latest("id")
+    assert kim.get(f"/@lee/{latest.pk}").status_code == 200  # reading the message reads its conversation
+    assert messages_badge(kim) == 1
+    assert kim.get(f"/@choi/{second.pk}").status_code == 200
+    assert messages_badge(kim) == 0
+    assert 'data-count="0"' in body(kim.get("/messages/badge"))
+    # A reply of one's own is nothing to read; the next message from the other side is.
+    post_create(
+        author=office.kim, text="@choi 감사합니다", audience=Audience.DIRECT, in_reply_to_id=second.pk
+    )
+    assert messages_badge(kim) == 0
+    post_create(
+        author=office.choi, text="@kim 네 수고하세요", audience=Audience.DIRECT, in_reply_to_id=second.pk
+    )
+    assert messages_badge(kim) == 1
+
+
+def test_a_direct_message_between_two_others_never_counts_for_a_third(office: Office) -> None:
+    post_create(author=office.lee, text="@choi 인사 평가 건으로 연락드려요", audience=Audience.DIRECT)
+    assert messages_badge(signed_in(office.choi)) == 1  # it does count, for the one it is addressed to
+    for who in (office.kim, office.boss):
+        outsider = signed_in(who)
+        assert messages_badge(outsider) == 0
+        assert messages_badge(outsider, "/messages/") == 0
+        assert 'data-count="0"' in body(outsider.get("/messages/badge"))
+
+
+def test_a_message_the_reader_may_no_longer_see_stops_counting(office: Office) -> None:
+    post_create(author=office.choi, text="@kim 연구소에서 보내는 메시지", audience=Audience.DIRECT)
+    kim = signed_in(office.kim)
+    assert messages_badge(kim) == 1
+    # An information barrier between sales (kim's team is below it) and the lab hides even a message
+    # naming kim: it is gone from the Messages page and from the badge on the next page.
+    tenant_policy_update(data=PolicyInput(barriers=(((office.sales.pk,), (office.lab.pk,)),)))
+    assert "연구소에서 보내는" not in body(kim.get("/messages/"))
+    assert messages_badge(kim) == 0
+
+
+def test_the_messages_badge_counts_what_the_messages_page_marks_unread(office: Office) -> None:
+    """Blocking or muting the sender, or muting the conversation, leaves it on the Messages page, unread:
+    the badge counts it too. A conversation removed from the list is not counted until a newer message
+    brings it back."""
+    from policy import Viewer
+    from posts.services import conversation_mute
+    from social.services import block_create, mute_create
+    from timelines.services import conversation_remove
+
+    post_create(author=office.lee, text="@kim 차단된 사람의 메시지", audience=Audience.DIRECT)
+    post_create(author=office.choi, text="@kim 뮤트된 사람의 메시지", audience=Audience.DIRECT)
+    quiet = post_create(author=office.boss, text="@kim 알림 끈 대화", audience=Audience.DIRECT)
+    removed = post_create(author=office.boss, text="@kim 목록에서 지운 대화", audience=Audience.DIRECT)
+    block_create(blocker=office.kim, target=office.lee)
+    mute_create(muter=office.kim, target=office.choi)
+    conversation_mute(post=quiet, employee=office.kim)
+    assert removed.thread_id is not None
+    conversation_remove(viewer=Viewer.of(office.kim), thread_id=removed.thread_id)
+    kim = signed_in(office.kim)
+
+    def unread_on_the_messages_page() -> int:
+        return body(kim.get("/messages/")).count('class="conversation unread"')
+
+    page = body(kim.get("/messages/"))
+    assert "목록에서 지운 대화" not in page
+    assert unread_on_the_messages_page() == messages_badge(kim) == 3
+    post_create(
+        author=office.boss, text="@kim 다시 보냅니다", audience=Audience.DIRECT, in_reply_to_id=removed.pk
+    )
+    assert unread_on_the_messages_page() == messages_badge(kim) == 4
+
+
+def test_the_messages_badge_costs_one_statement_and_none_more_on_the_messages_page(office: Office) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    kim = signed_in(office.kim)
+
+    def conversation_reads(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert kim.get(path).status_code == 200, path
+        return sum("me_posts" in q["sql"] for q in captured.captured_queries)
+
+    post_create(author=office.lee, text="@kim 첫 메시지", audience=Audience.DIRECT)
+    assert conversation_reads("/") == 1
+    assert conversation_reads("/messages/") == 1  # the list's own read: the badge counts its rows
+    for i in range(5):
+        post_create(author=office.choi, text=f"@kim 메시지 {i}번", audience=Audience.DIRECT)
+    assert conversation_reads("/") == 1
+    assert conversation_reads("/messages/") == 1
+    assert messages_badge(kim, "/messages/") == 6
+
+
 def test_reposting_a_unit_post_is_refused_with_the_rule(office: Office) -> None:
     post = post_create(author=office.lee, text="영업 내부", audience=Audience.UNIT, unit_id=office.sales.pk)
     response = signed_in(office.kim).post(f"/posts/{post.pk}/reblog", HTTP_HX_REQUEST="true")
