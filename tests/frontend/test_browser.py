@@ -437,11 +437,16 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
     colleague.sign_in(cast.colleague)
     page, cpage = author.page, colleague.page
 
-    # --- a direct message waits, unread, on the colleague's Messages page until it is opened ---------
+    # --- a direct message: the colleague's Messages badge counts it without a reload; it waits, unread,
+    # on the Messages page until it is opened, and the badge goes with it ------------------------------
+    colleague.live_ready()
     page.select_option("#id_audience", "direct")
     page.fill("#id_text", f"@{cast.colleague.username} 내일 회의 전에 잠깐 볼까요?")
     page.click("#composer-form button[type=submit]")
     page.locator("#cards article.post", has_text="잠깐 볼까요").wait_for()
+    messages_badge = cpage.locator("#messages-badge")
+    eventually(lambda: messages_badge.get_attribute("data-count") == "1", what="the Messages badge counts it")
+    assert messages_badge.is_visible()
 
     def waiting_unread() -> bool:
         cpage.goto("/messages/")
@@ -455,6 +460,7 @@ def test_messages_pins_bells_and_quiet_threads(cast: Cast, browser: Any) -> None
     cpage.click("nav.sidenav a[href='/messages/']")
     cpage.wait_for_url(re.compile(r"/messages/$"))
     assert cpage.locator("li.conversation.unread").count() == 0  # opened: read
+    assert messages_badge.get_attribute("data-count") == "0" and not messages_badge.is_visible()
 
     # --- the colleague rings the bell on the author's profile: the author's next post notifies -------
     cpage.goto(f"/@{cast.author.username}")

@@ -289,14 +289,20 @@
     });
   }
 
-  function refreshBadge() {
-    fetchHtml("/notifications/badge").then(function (html) {
-      var badge = $("#badge");
+  function refreshBadge(id, url) {
+    fetchHtml(url).then(function (html) {
+      var badge = document.getElementById(id);
       if (!badge) { return; }
       var holder = document.createElement("div"); holder.innerHTML = html;
       var next = holder.firstElementChild;
       if (next) { badge.parentNode.replaceChild(next, badge); }
     }).catch(function () {});
+  }
+
+  // A direct message arrives as a mention notification: both badges may have changed.
+  function refreshBadges() {
+    refreshBadge("badge", "/notifications/badge");
+    refreshBadge("messages-badge", "/messages/badge");
   }
 
   function soon(fn) {
@@ -315,7 +321,7 @@
   function onNotification(data) {
     var note = null;
     try { note = JSON.parse(data); } catch (e) { note = null; }
-    refreshBadge();
+    refreshBadges();
     if (note && note.status && note.status.id) { refreshActions(note.status.id); }
   }
 
@@ -326,7 +332,7 @@
 
   function poll() {
     // Without a stream (a proxy that drops it, or no streaming server), check every 15 seconds.
-    checkNew(); refreshBadge();
+    checkNew(); refreshBadges();
     $all(".actions[data-post]").slice(0, 20).forEach(function (bar) { refreshActions(bar.getAttribute("data-post")); });
   }
 
