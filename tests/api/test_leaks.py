@@ -1,4 +1,4 @@
-"""VISIBILITY.md's leak cases on every Mastodon read path.
+"""VISIBILITY.md's leak cases on every Mastodon read path (and the web app's Messages badge).
 
 For each restricted kind of post (unit, followers, direct, min_rank) there is an insider who sees it
 and an outsider who follows the author — so the post is a candidate on every path — yet must never
@@ -8,11 +8,14 @@ does not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
+from oauth2_provider.models import AccessToken
 
 from directory.models import Employee
 from directory.services import employee_create, unit_create
@@ -21,6 +24,7 @@ from posts.models import Post
 from social.models import Follow
 from social.services import tag_follow
 from tests.api.conftest import Api, People
+from tests.conftest import ACME_HOST
 from timelines.services import fanout_run
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +119,18 @@ def _filtered_by_hand(api: Api, post_id: str) -> bool:
     )
 
 
+def _messages_badge_counts(api: Api) -> bool:
+    """Whether the web app's Messages badge of the one the token speaks for counts a conversation (the
+    scene's direct post is the only one anyone in it has)."""
+    web = Client(HTTP_HOST=ACME_HOST)
+    web.force_login(AccessToken.objects.get(token=api.token).user)
+    answer = web.get("/messages/badge")
+    assert answer.status_code == 200
+    found = re.search(r'data-count="(\d+)"', answer.content.decode())
+    assert found is not None
+    return int(found.group(1)) > 0
+
+
 PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
     "by id": lambda api, s, c: api.get(f"/api/v1/statuses/{c.post_id}").status_code == 200,
     "by ids": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/statuses", {"id[]": [c.post_id]})),
@@ -140,6 +156,7 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
         in [conversation["last_status"]["id"] for conversation in api.get("/api/v1/conversations").json()]
     ),
     "trends": lambda api, s, c: c.post_id in _ids(api.get("/api/v1/trends/statuses")),
+    "messages badge (web)": lambda api, s, c: _messages_badge_counts(api),
     "mute conversation": lambda api, s, c: (
         api.post(f"/api/v1/statuses/{c.post_id}/mute").status_code == 200
         and api.get(f"/api/v1/statuses/{c.post_id}").json().get("muted") is True
@@ -162,11 +179,16 @@ PATHS: dict[str, Callable[[Api, Scene, Case], bool]] = {
     ),
 }
 # The hashtag timeline is a public page: direct posts stay off it even for those who may see them.
-# Conversations hold direct posts only, and a direct message cannot be pinned.
+# Conversations (and so the Messages badge) hold direct posts only, and a direct message cannot be
+# pinned.
 NOT_ON_PATH = {
     ("direct", "hashtag"),
     ("direct", "pinned"),
-    *((kind, "conversations") for kind in ("unit", "followers", "min_rank")),
+    *(
+        (kind, path)
+        for kind in ("unit", "followers", "min_rank")
+        for path in ("conversations", "messages badge (web)")
+    ),
     # Only company posts trend: of the scene's, the rank-floored one (liked by its insider).
     *((kind, "trends") for kind in ("unit", "followers", "direct")),
 }
