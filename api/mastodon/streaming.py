@@ -82,3 +82,20 @@ def render_notification(notification: Notification) -> str | None:
     entities = Entities(_TenantOrigin(), Viewer.of(recipient))  # type: ignore[arg-type]
     found: list[dict[str, Any]] = render_notifications(entities, [notification])
     return orjson.dumps(found[0]).decode() if found else None
+
+
+def render_announcement(announcement: Any) -> str:
+    """The Announcement as every reader gets it but for what is their own (``with_reader_marks``)."""
+    from announcements.selectors import announcement_item_for_nobody
+    from api.mastodon.announcements import announcement_entity
+
+    origin = _TenantOrigin()
+    base = f"{origin.scheme}://{origin.get_host()}"
+    return orjson.dumps(announcement_entity(announcement_item_for_nobody(announcement), base)).decode()
+
+
+def with_reader_marks(announcement: dict[str, Any], read: bool, reacted: frozenset[str]) -> str:
+    """The Announcement (parsed) as one reader gets it: ``read`` if they dismissed it, ``me`` on the
+    reactions that are theirs, as ``GET /api/v1/announcements`` shows them."""
+    reactions = [dict(r, me=r["name"] in reacted) for r in announcement["reactions"]]
+    return orjson.dumps(dict(announcement, read=read, reactions=reactions)).decode()

@@ -43,6 +43,22 @@ def _shown_to(viewer: Viewer) -> QuerySet[Announcement]:
     )
 
 
+def announcement_is_for(viewer: Viewer, unit_id: int | None) -> bool:
+    """``_shown_to``'s audience condition as a predicate, on what the viewer holds in memory (the stream
+    server's check of each reader at delivery): the whole company's, or their unit's or one above it."""
+    return viewer.is_active and (unit_id is None or unit_id in viewer.unit_ancestor_ids)
+
+
+def announcement_is_current(announcement: Announcement) -> bool:
+    """``_shown_to``'s time conditions as a predicate: published (its time has come) and not over."""
+    now = timezone.now()
+    return (
+        announcement.published_at is not None
+        and announcement.published_at <= now
+        and (announcement.ends_at is None or announcement.ends_at > now)
+    )
+
+
 def _read(viewer: Viewer) -> Exists:
     return Exists(AnnouncementRead.objects.filter(announcement=OuterRef("pk"), employee_id=viewer.id))
 
@@ -101,6 +117,12 @@ def announcement_item(viewer: Viewer, announcement: Announcement) -> Announcemen
         announcement=announcement, employee_id=viewer.id
     ).exists()
     return _items(viewer, [announcement])[0]
+
+
+def announcement_item_for_nobody(announcement: Announcement) -> AnnouncementItem:
+    """As a stream event carries it, rendered once for all its readers: unread, no reaction anyone's
+    own (the stream server sets each reader's ``read`` and ``me`` at delivery)."""
+    return _items(Viewer(employee=None), [announcement])[0]
 
 
 def unread_announcement_count(viewer: Viewer) -> int:

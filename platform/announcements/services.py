@@ -11,10 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from announcements.models import Announcement, AnnouncementReaction, AnnouncementRead
 from audit.services import audit_record
+from common.oncommit import after_commit
 from directory.administration import require_admin
 from directory.models import Employee, OrgUnit
 from posts import text as text_lib
@@ -88,6 +90,19 @@ def _checked(data: AnnouncementInput) -> AnnouncementInput:
     )
 
 
+def _streamed(announcement: Announcement, *, was_out: bool = False, was_unit: int | None = None) -> None:
+    """After the commit, tell open streams (Mastodon's ``announcement`` events on the user stream):
+    ``was_out`` and ``was_unit`` say whether it had been published before this write, and for whom."""
+    from streaming.publish import announcement_changed
+
+    after_commit(announcement_changed, announcement.pk, was_out=was_out, was_unit=was_unit)
+
+
+def _is_out(announcement: Announcement) -> bool:
+    """Published already: apps may hold it (an ended one too, read before it ended)."""
+    return announcement.published_at is not None and announcement.published_at <= timezone.now()
+
+
 def _fill(announcement: Announcement, data: AnnouncementInput) -> None:
     announcement.text = data.text
     announcement.content_html, announcement.mention_ids, announcement.tags = _render(data.text)
@@ -111,6 +126,7 @@ def announcement_create(*, actor: Employee, data: AnnouncementInput, ip: str | N
         after=snapshot(announcement),
         ip=ip,
     )
+    _streamed(announcement)
     return announcement
 
 
@@ -120,6 +136,7 @@ def announcement_update(
 ) -> Announcement:
     require_admin(actor)
     before = snapshot(announcement)
+    was_out, was_unit = _is_out(announcement), announcement.unit_id
     _fill(announcement, _checked(data))
     announcement.save()
     after = snapshot(announcement)
@@ -132,6 +149,7 @@ def announcement_update(
             after=after,
             ip=ip,
         )
+    _streamed(announcement, was_out=was_out, was_unit=was_unit)
     return announcement
 
 
@@ -145,6 +163,7 @@ def announcement_delete(*, actor: Employee, announcement: Announcement, ip: str 
         before=snapshot(announcement),
         ip=ip,
     )
+    _streamed(announcement, was_out=_is_out(announcement), was_unit=announcement.unit_id)
     announcement.delete()
 
 
@@ -190,9 +209,21 @@ def announcement_react(*, employee: Employee, announcement: Announcement, name: 
             with transaction.atomic():
                 AnnouncementReaction.objects.create(announcement=announcement, employee=employee, name=name)
         except IntegrityError:
-            pass  # already there
+            return  # already there
+        _reaction_streamed(announcement, name)
 
 
 def announcement_unreact(*, employee: Employee, announcement: Announcement, name: str) -> None:
     name = unicodedata.normalize("NFC", name.strip())
-    AnnouncementReaction.objects.filter(announcement=announcement, employee=employee, name=name).delete()
+    deleted, _rows = AnnouncementReaction.objects.filter(
+        announcement=announcement, employee=employee, name=name
+    ).delete()
+    if deleted:
+        _reaction_streamed(announcement, name)
+
+
+def _reaction_streamed(announcement: Announcement, name: str) -> None:
+    """After the commit, the count of ``name`` now to open streams (``announcement.reaction``)."""
+    from streaming.publish import announcement_reaction
+
+    after_commit(announcement_reaction, announcement.pk, name)

@@ -188,6 +188,62 @@ def notification_created(notification_id: int) -> None:
         log.exception("stream event for notification %s failed", notification_id)
 
 
+# ---- announcements: Mastodon's ``announcement`` events, on the user stream --------------------------
+
+
+def announcement_changed(announcement_id: int, *, was_out: bool, was_unit: int | None) -> None:
+    """An announcement made, edited or deleted. When it is shown now (published, not over), Mastodon's
+    ``announcement`` for everyone it is for; else, when it was out before (``was_out``, for the unit
+    ``was_unit`` or the company), ``announcement.delete`` for everyone it was for. Each reader's
+    ``read`` and ``me`` are set by the stream process, and an edit that took it away from some readers
+    (a narrower unit) sends them ``announcement.delete`` there."""
+    from announcements.models import Announcement
+    from announcements.selectors import announcement_is_current
+    from api.mastodon.streaming import render_announcement
+
+    try:
+        found = Announcement.objects.filter(pk=announcement_id).first()
+        if found is not None and announcement_is_current(found):
+            _send(
+                {
+                    "k": "announcement",
+                    "id": str(found.pk),
+                    "unit": found.unit_id,
+                    "was_out": was_out,
+                    "was_unit": was_unit,
+                    "payload": render_announcement(found),
+                }
+            )
+        elif was_out:
+            _send({"k": "announcement.delete", "id": str(announcement_id), "unit": was_unit})
+    except Exception:
+        log.exception("stream event for announcement %s failed", announcement_id)
+
+
+def announcement_reaction(announcement_id: int, name: str) -> None:
+    """Someone reacted with ``name`` or took it back: Mastodon's ``announcement.reaction``, with the
+    count now, for everyone the announcement is for."""
+    from announcements.models import Announcement, AnnouncementReaction
+
+    try:
+        found = Announcement.objects.filter(pk=announcement_id).values_list("unit_id").first()
+        if found is None:
+            return  # deleted meanwhile: its ``announcement.delete`` says all
+        (unit,) = found
+        count = AnnouncementReaction.objects.filter(announcement_id=announcement_id, name=name).count()
+        payload = {"name": name, "count": count, "announcement_id": str(announcement_id)}
+        _send(
+            {
+                "k": "announcement.reaction",
+                "id": str(announcement_id),
+                "unit": unit,
+                "payload": orjson.dumps(payload).decode(),
+            }
+        )
+    except Exception:
+        log.exception("stream reaction event for announcement %s failed", announcement_id)
+
+
 # ---- control messages: act now instead of at the next periodic check -------------------------------
 
 
