@@ -11,6 +11,9 @@ Shape of the work, per process:
 - readers with keyword filters (few; the viewer holds them, ``lookups.StreamViewer``) get the event
   matched against their filters once per reader: left out of a stream whose context a "hide" filter
   covers, else re-serialised for them with ``filtered``; readers without filters cost nothing more;
+- announcements (Mastodon's ``announcement``, ``announcement.reaction``, ``announcement.delete``) go
+  to user streams of the readers their unit is for, checked on the unit chain each viewer holds; an
+  ``announcement`` is re-serialised only for readers who read it or reacted (one statement per event);
 - control messages from the writers act at once: close the streams of a deactivated employee or a
   revoked token, reload viewers whose unit, rank, role or filters changed (or all of them, with the
   tenant's rules, after a unit move or a policy edit); a reload that finds a reader's filters changed
@@ -40,7 +43,8 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from django.utils import timezone
 
-from api.mastodon.streaming import with_filter_results
+from announcements.selectors import announcement_is_for
+from api.mastodon.streaming import with_filter_results, with_reader_marks
 from filters.selectors import Hit, hidden_in
 from policy import PostAudience
 from streaming import lookups, visibility
@@ -340,6 +344,32 @@ class _Conversations:
         return frames.for_connection(conn, sub)
 
 
+class _Announcements:
+    """An ``announcement`` event as each reader gets it: rendered for nobody by the publisher, and
+    re-serialised only for the readers who marked it read or reacted to it (``marks``), once per
+    distinct (read, own reactions): most readers share the publisher's bytes."""
+
+    __slots__ = ("_by_marks", "_entity", "_frames", "_marks")
+
+    def __init__(self, payload: str, marks: dict[int, tuple[bool, frozenset[str]]]) -> None:
+        self._frames = _Frames("announcement", payload)
+        self._marks = marks
+        self._entity: dict[str, Any] | None = None
+        self._by_marks: dict[tuple[bool, frozenset[str]], _Frames] = {}
+
+    def for_connection(self, conn: Connection, sub: Sub, viewer_id: int) -> bytes | str:
+        marks = self._marks.get(viewer_id)
+        if marks is None:
+            return self._frames.for_connection(conn, sub)
+        frames = self._by_marks.get(marks)
+        if frames is None:
+            if self._entity is None:
+                self._entity = orjson.loads(self._frames.payload)
+            payload = with_reader_marks(self._entity, *marks)
+            frames = self._by_marks[marks] = _Frames("announcement", payload)
+        return frames.for_connection(conn, sub)
+
+
 # ---- the hub ---------------------------------------------------------------------------------------
 
 
@@ -521,6 +551,8 @@ class Hub:
             await self._deliver_notification(tenant, message)
         elif kind in {"update", "status.update", "delete"}:
             await self._deliver_post(tenant, message)
+        elif kind in {"announcement", "announcement.reaction", "announcement.delete"}:
+            await self._deliver_announcement(tenant, message)
 
     async def _reload(self, tenant: _Tenant, employee_ids: list[int] | None) -> None:
         """A writer changed what the rules read about these viewers (None: about anyone, or the rules
@@ -611,6 +643,45 @@ class Hub:
         for conn in targets:
             for sub in conn.subs:
                 if sub.kind in {USER, NOTIFICATION}:
+                    conn.push(frames.for_connection(conn, sub))
+
+    async def _deliver_announcement(self, tenant: _Tenant, message: dict[str, Any]) -> None:
+        """Mastodon's announcement events, on user streams only, to the readers it is for: the whole
+        company, or its unit and those below (``announcements.selectors.announcement_is_for`` on the
+        unit chain each viewer holds). An ``announcement`` also tells those it was for before an edit,
+        and no longer is, ``announcement.delete``."""
+        listening = {
+            c.principal.employee_id for c in tenant.connections if any(s.kind == USER for s in c.subs)
+        }
+        if not listening:
+            return
+        kind, unit = message["k"], message.get("unit")
+        was_out, was_unit = message.get("was_out", False), message.get("was_unit")
+        entity: _Announcements | None = None
+        if kind == "announcement":
+            marks = await self.db(lookups.announcement_marks, tenant.schema, int(message["id"]), listening)
+            entity = _Announcements(message["payload"], marks)
+            frames = _Frames("announcement.delete", message["id"])  # for those it is no longer for
+        elif kind == "announcement.reaction":
+            frames = _Frames(kind, message["payload"])
+        else:
+            frames = _Frames(kind, message["id"])
+        for conn in list(tenant.connections):
+            viewer = tenant.viewers.get(conn.principal.employee_id)
+            if conn.closed or viewer is None:
+                continue
+            if announcement_is_for(viewer, unit):
+                shown = entity  # None for a reaction or a delete: ``frames`` then
+            elif entity is not None and was_out and announcement_is_for(viewer, was_unit):
+                shown = None  # an edit took it away from them: ``frames`` is its delete
+            else:
+                continue
+            for sub in conn.subs:
+                if sub.kind != USER:
+                    continue
+                if shown is not None:
+                    conn.push(shown.for_connection(conn, sub, conn.principal.employee_id))
+                else:
                     conn.push(frames.for_connection(conn, sub))
 
     async def _deliver_post(self, tenant: _Tenant, message: dict[str, Any]) -> None:

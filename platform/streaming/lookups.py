@@ -342,6 +342,33 @@ def event_context(
     return context
 
 
+def announcement_marks(
+    schema: str, announcement_id: int, employee_ids: Collection[int]
+) -> dict[int, tuple[bool, frozenset[str]]]:
+    """Of ``employee_ids``, those who marked the announcement read or reacted to it: (read, the names of
+    their reactions). One statement per event however many readers; the others are unread, no reaction."""
+    from announcements.models import AnnouncementReaction, AnnouncementRead
+
+    _enter(schema)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT employee_id, NULL FROM {AnnouncementRead._meta.db_table}"  # noqa: S608
+            " WHERE announcement_id = %s AND employee_id = ANY(%s::bigint[])"
+            f" UNION ALL SELECT employee_id, name FROM {AnnouncementReaction._meta.db_table}"
+            " WHERE announcement_id = %s AND employee_id = ANY(%s::bigint[])",
+            [announcement_id, list(employee_ids), announcement_id, list(employee_ids)],
+        )
+        rows = cursor.fetchall()
+    read: set[int] = set()
+    reacted: dict[int, set[str]] = defaultdict(set)
+    for employee_id, name in rows:
+        if name is None:
+            read.add(employee_id)
+        else:
+            reacted[employee_id].add(name)
+    return {k: (k in read, frozenset(reacted.get(k, ()))) for k in read | set(reacted)}
+
+
 def notification_silenced(schema: str, recipient_id: int, actor_id: int) -> bool:
     from social.filters import is_silenced
 
