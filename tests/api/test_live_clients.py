@@ -21,6 +21,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from mastodon import Mastodon
 
+from announcements.models import Announcement
+from announcements.services import AnnouncementInput, announcement_create
 from directory.models import Employee, OrgUnit
 from directory.services import employee_create
 from posts.models import ScheduledPost
@@ -76,10 +78,10 @@ def live(
             try:
                 yield {"base": f"http://acme.localhost:{port}", "people": made, "suffix": suffix}
             finally:
-                _cleanup(acme, made)
+                _cleanup(acme, made, suffix)
 
 
-def _cleanup(acme: Tenant, people: list[Employee]) -> None:
+def _cleanup(acme: Tenant, people: list[Employee], suffix: str) -> None:
     from oauth2_provider.models import AccessToken, Application, RefreshToken
 
     from posts.models import Post
@@ -92,6 +94,7 @@ def _cleanup(acme: Tenant, people: list[Employee]) -> None:
         AccessToken.objects.filter(user_id__in=ids).delete()
         Application.objects.filter(name__in=["bt-live-test", "toot - a Mastodon CLI client"]).delete()
         Employee.objects.filter(pk__in=ids).delete()
+        Announcement.objects.filter(text__endswith=suffix).delete()
     connection.set_schema_to_public()
 
 
@@ -152,8 +155,21 @@ def test_mastodon_py_lives_a_day_at_the_office(live: dict[str, Any], django_db_b
     assert [str(g["status_id"]) for g in liked] == [str(posted["id"])]
     assert str(minho.pk) in [str(i) for i in liked[0]["sample_account_ids"]]
     assert me.notifications_unread_count()["count"] >= 4
-    assert me.announcements() == []
     assert str(posted["id"]) in [str(s["id"]) for s in me.trending_statuses()]  # liked and boosted
+
+    # The administrator announces a holiday: jiwoo reacts, then marks it read and it leaves her list.
+    assert me.announcements() == []
+    with django_db_blocker.unblock(), tenant_context(Tenant.objects.get(slug="acme")):
+        admin = Employee.objects.get(email="admin@acme.example")
+        text = f"금요일은 창립기념일 휴무입니다 {live['suffix']}"
+        news = announcement_create(actor=admin, data=AnnouncementInput(text=text, publish_at=timezone.now()))
+    connection.set_schema_to_public()
+    assert [str(a["id"]) for a in me.announcements()] == [str(news.pk)]
+    me.announcement_reaction_create(news.pk, "🎉")
+    [shown] = me.announcements()
+    assert [(r["name"], r["count"], r["me"]) for r in shown["reactions"]] == [("🎉", 1, True)]
+    me.announcement_dismiss(news.pk)
+    assert me.announcements() == []
 
     # A direct message waits in minho's conversations ("Direct messages") until he reads it.
     secret = me.status_post(f"@{minho.username} 회의 전에 잠깐 얘기해요", visibility="direct")
