@@ -16,18 +16,6 @@ from api.base import Unprocessable, flag, json_response
 from api.entities import iso
 
 
-def state_of(announcement: Any) -> str:
-    """draft, scheduled (published in the future), active, or ended (its ``ends_at`` passed)."""
-    now = timezone.now()
-    if announcement.published_at is None:
-        return "draft"
-    if announcement.published_at > now:
-        return "scheduled"
-    if announcement.ends_at is not None and announcement.ends_at <= now:
-        return "ended"
-    return "active"
-
-
 def announcement_json(a: Any) -> dict[str, Any]:
     return {
         "id": str(a.pk),
@@ -38,7 +26,7 @@ def announcement_json(a: Any) -> dict[str, Any]:
         "ends_at": iso(a.ends_at),
         "all_day": a.all_day,
         "published_at": iso(a.published_at),
-        "state": state_of(a),
+        "state": a.state.value,  # draft, scheduled, active or ended
         "read_count": getattr(a, "read_count", None),
         "created_at": iso(a.created_at),
         "updated_at": iso(a.updated_at),

@@ -5,8 +5,19 @@ everyone below it. They are not posts: nobody replies to them; people react and 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from directory.models import Employee, OrgUnit
+
+
+class AnnouncementState(models.TextChoices):
+    """Where an announcement stands, from its publishing time and its end (not stored: time moves)."""
+
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")  # published in the future
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")  # its ``ends_at`` passed
 
 
 class Announcement(models.Model):
@@ -42,6 +53,17 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    @property
+    def state(self) -> AnnouncementState:
+        now = timezone.now()
+        if self.published_at is None:
+            return AnnouncementState.DRAFT
+        if self.published_at > now:
+            return AnnouncementState.SCHEDULED
+        if self.ends_at is not None and self.ends_at <= now:
+            return AnnouncementState.ENDED
+        return AnnouncementState.ACTIVE
 
 
 class AnnouncementRead(models.Model):

@@ -36,7 +36,8 @@ def _shown_to(viewer: Viewer) -> QuerySet[Announcement]:
     if not viewer.is_active:
         return Announcement.objects.none()
     now = timezone.now()
-    return Announcement.objects.filter(
+    # With its unit, which the web app names beside a unit's announcement (a count leaves the join out).
+    return Announcement.objects.select_related("unit").filter(
         Q(unit__isnull=True) | Q(unit_id__in=viewer.unit_ancestor_ids),
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
         published_at__lte=now,
