@@ -30,6 +30,11 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/badge", views.badge, name="badge"),
+    path("announcements/", views.announcements, name="announcements"),
+    path(
+        "announcements/<int:announcement_id>/dismiss", views.announcement_dismiss, name="announcement-dismiss"
+    ),
+    path("announcements/<int:announcement_id>/react", views.announcement_react, name="announcement-react"),
     path("search/", views.search, name="search"),
     path("compose/", views.compose, name="compose"),
     path("compose/audience", views.audience_preview, name="audience"),

@@ -114,17 +114,24 @@ def _timeline(
 @employee_view
 @require_GET
 def home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    from announcements.selectors import announcement_list
     from timelines.selectors import home_timeline
 
+    page = _page(request)
+    extra: dict[str, Any] = {"people": selectors.colleagues(viewer, limit=12)}
+    if not (page.max_id or page.since_id):
+        # Unread announcements head the first page; their number is the nav badge's too.
+        unread = announcement_list(viewer)
+        extra.update(announcements=unread, announcements_unread=len(unread))
     return _timeline(
         request,
         viewer,
-        posts=home_timeline(viewer, _page(request)),
+        posts=home_timeline(viewer, page),
         title=_("Home"),
         kind="home",
         filter_context="home",
         composer=True,
-        extra={"people": selectors.colleagues(viewer, limit=12)},
+        extra=extra,
     )
 
 
@@ -676,6 +683,81 @@ def scheduled_dismiss(request: HttpRequest, viewer: Viewer, scheduled_id: int) -
     scheduled_failed_dismiss(author=viewer.employee, scheduled_id=item.scheduled.pk)  # type: ignore[arg-type]
     messages.success(request, _("The failed post was dismissed."))
     return HttpResponseRedirect(reverse("web:scheduled"))
+
+
+# --- announcements --------------------------------------------------------------------------------
+
+
+@employee_view
+@require_GET
+def announcements(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    """Every announcement shown to the viewer now, read ones too, with the same controls as on Home."""
+    from announcements.selectors import announcement_list
+
+    items = announcement_list(viewer, with_dismissed=True)
+    return render(
+        request,
+        "frontend/announcements.html",
+        {
+            "items": items,
+            "listing": True,
+            "announcements_unread": sum(not item.read for item in items),
+            "title": _("Announcements"),
+            "kind": "announcements",
+        },
+    )
+
+
+@employee_view
+@require_POST
+def announcement_dismiss(request: HttpRequest, viewer: Viewer, announcement_id: int) -> HttpResponse:
+    """ "Mark as read": it leaves Home (and the badge's count); the Announcements page keeps it."""
+    from announcements.selectors import announcement_get
+    from announcements.services import announcement_dismiss as dismiss
+
+    found = announcement_get(viewer, announcement_id)  # not for the viewer: 404
+    dismiss(employee=viewer.employee, announcement=found)  # type: ignore[arg-type]
+    return _announcement_answer(request, viewer, found)
+
+
+@employee_view
+@require_POST
+def announcement_react(request: HttpRequest, viewer: Viewer, announcement_id: int) -> HttpResponse:
+    """Add the emoji ``name`` to an announcement, or (``undo=1``) take one's own away."""
+    from announcements.selectors import announcement_get
+    from announcements.services import announcement_react as react
+    from announcements.services import announcement_unreact as unreact
+
+    found = announcement_get(viewer, announcement_id)  # not for the viewer: 404
+    service = unreact if request.POST.get("undo") == "1" else react
+    try:
+        service(employee=viewer.employee, announcement=found, name=request.POST.get("name", ""))  # type: ignore[arg-type]
+    except ValidationError as refused:
+        message = " ".join(m.removeprefix("Validation failed: ") for m in refused.messages)
+        if _is_htmx(request):
+            return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+    return _announcement_answer(request, viewer, found)
+
+
+def _announcement_answer(request: HttpRequest, viewer: Viewer, found: Any) -> HttpResponse:
+    """Back to the page the form was on; for htmx the card as it is now (none on Home once read),
+    and the nav badge's new count."""
+    from announcements.selectors import announcement_item, unread_announcement_count
+
+    listing = request.POST.get("listing") == "1"  # sent from the Announcements page
+    if not _is_htmx(request):
+        return HttpResponseRedirect(
+            reverse("web:announcements") if listing else reverse("web:home") + "#announcements"
+        )
+    item = announcement_item(viewer, found)
+    context = {
+        "item": item,
+        "show": listing or not item.read,
+        "listing": listing,
+        "announcements_unread": unread_announcement_count(viewer),
+    }
+    return render(request, "frontend/_announcement_done.html", context)
 
 
 # --- people ---------------------------------------------------------------------------------------

@@ -69,11 +69,65 @@ def datetime_local(value: datetime | None) -> str:
 _OWN_LINK = re.compile(r'href="https?://[^/"]+(/(?:tags/|@)[^"]*)" class="(u-url mention|mention hashtag)"')
 
 
+def _own_links(content_html: str) -> SafeString:
+    # content_html is rendered once at write time by posts.text.render and passed through nh3's
+    # allow-list (p, br, a, span; http/https links only): the one kind of stored HTML we show.
+    return mark_safe(_OWN_LINK.sub(r'href="\1" class="\2"', content_html))  # noqa: S308
+
+
 @register.filter
 def post_html(card: Any) -> SafeString:
-    # content_html is rendered once at write time by posts.text.render and passed through nh3's
-    # allow-list (p, br, a, span; http/https links only): it is the one piece of stored HTML we show.
-    return mark_safe(_OWN_LINK.sub(r'href="\1" class="\2"', card.post.content_html))  # noqa: S308
+    return _own_links(card.post.content_html)
+
+
+@register.filter
+def announcement_html(announcement: Any) -> SafeString:
+    """An announcement's content, rendered as a post's is (``announcements.services``)."""
+    return _own_links(announcement.content_html)
+
+
+@register.filter
+def event_span(announcement: Any) -> str:
+    """When what an announcement announces happens, in the current time zone: days for an all-day
+    event, else times, the end's date left out when it is the start's."""
+    start, end = announcement.starts_at, announcement.ends_at
+    if start is None and end is None:
+        return ""
+    if announcement.all_day:
+
+        def show(value: datetime) -> str:
+            return str(formats.date_format(timezone.localtime(value), "DATE_FORMAT"))
+
+        same = start and end and timezone.localtime(start).date() == timezone.localtime(end).date()
+        if start and (end is None or same):
+            return show(start)
+        if start and end:
+            return f"{show(start)} – {show(end)}"
+        return _("Until %(when)s") % {"when": show(end)}
+    if start and end:
+        if timezone.localtime(start).date() == timezone.localtime(end).date():
+            until = str(formats.time_format(timezone.localtime(end), "TIME_FORMAT"))
+        else:
+            until = full_time(end)
+        return f"{full_time(start)} – {until}"
+    if start:
+        return full_time(start)
+    return _("Until %(when)s") % {"when": full_time(end)}
+
+
+# Offered under every announcement; any other emoji is one a Mastodon app added.
+COMMON_REACTIONS = ("👍", "❤️", "🎉", "😄", "😮", "🙏")
+
+
+@register.filter
+def reaction_choices(item: Any) -> list[str]:
+    """The common emoji the reader can still add to an announcement: not one of theirs already, and
+    only those already there once it has as many different ones as it may."""
+    from announcements.services import MAX_REACTION_KINDS
+
+    present = {r.name: r.me for r in item.reactions}
+    full = len(present) >= MAX_REACTION_KINDS
+    return [e for e in COMMON_REACTIONS if not present.get(e) and (e in present or not full)]
 
 
 def _page_viewer(request: Any) -> Viewer:
@@ -107,6 +161,21 @@ def unread_conversations(context: template.Context) -> int:
     from frontend.selectors import unread_conversations as count
 
     return count(_page_viewer(request))
+
+
+@register.simple_tag(takes_context=True)
+def unread_announcement_count(context: template.Context) -> int:
+    """The nav's announcement badge: from the page when it listed them (Home, Announcements),
+    else one count."""
+    request = context.get("request")
+    if request is None or not getattr(request.user, "is_authenticated", False):
+        return 0
+    if "announcements_unread" in context:
+        return int(context["announcements_unread"])
+    from announcements.selectors import unread_announcement_count as count
+    from policy import Viewer
+
+    return count(getattr(request, "viewer", None) or Viewer.of(request.user))
 
 
 def _card_args(context: template.Context) -> dict[str, Any]:
