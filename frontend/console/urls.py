@@ -16,6 +16,12 @@ urlpatterns = [
     path("employees/<int:employee_id>/active/", views.employee_active, name="employee-active"),
     path("import/", views.directory_import, name="import"),
     path("policy/", views.policy_page, name="policy"),
+    path("announcements/", views.announcements, name="announcements"),
+    path("announcements/new/", views.announcement_new, name="announcement-new"),
+    path("announcements/<int:announcement_id>/", views.announcement_edit, name="announcement"),
+    path(
+        "announcements/<int:announcement_id>/delete/", views.announcement_delete, name="announcement-delete"
+    ),
     path("moderation/", views.moderation_page, name="moderation"),
     path("moderation/<int:report_id>/", views.report_action, name="report-action"),
     path("audit/", views.audit, name="audit"),

@@ -368,6 +368,171 @@ def policy_page(request: HttpRequest, admin: Employee) -> HttpResponse:
     )
 
 
+# -- announcements ---------------------------------------------------------------------------------
+
+
+@admin_view
+def announcements(request: HttpRequest, admin: Employee) -> HttpResponse:
+    from announcements.selectors import announcement_admin_list
+
+    return _page_render(
+        request,
+        "console/announcements.html",
+        {"title": _("Announcements"), "announcements": list(announcement_admin_list()[:200])},
+    )
+
+
+def _announcement_fields(announcement: Any | None) -> dict[str, Any]:
+    """The form's values for ``announcement`` (a new one: for the whole company, published now)."""
+    from frontend.forms import local_input
+
+    if announcement is None:
+        return {"publish": "now"}
+    published = announcement.published_at
+    return {
+        "text": announcement.text,
+        "unit_id": str(announcement.unit_id or ""),
+        "starts_at": local_input(announcement.starts_at) if announcement.starts_at else "",
+        "ends_at": local_input(announcement.ends_at) if announcement.ends_at else "",
+        "all_day": announcement.all_day,
+        "publish": "draft" if published is None else "later" if published > timezone.now() else "now",
+        "publish_at": local_input(published) if published else "",
+    }
+
+
+def _announcement_input(p: Any, current: Any | None) -> Any:
+    """What the form says, times read in the current time zone. ``publish``: now (a published one
+    keeps its time), later (at ``publish_at``) or draft. Bad times raise ValidationError."""
+    from announcements.services import AnnouncementInput
+    from frontend.forms import local_time
+
+    def when(name: str, message: str) -> Any:
+        raw = p.get(name, "").strip()
+        if not raw:
+            return None
+        found = local_time(raw)
+        if found is None:
+            raise ValidationError(message)
+        return found
+
+    starts_at = when("starts_at", _("Enter the start as a date and time."))
+    ends_at = when("ends_at", _("Enter the end as a date and time."))
+    publish, now = p.get("publish", "now"), timezone.now()
+    if publish == "draft":
+        publish_at = None
+    elif publish == "later":
+        publish_at = when("publish_at", _("Enter the date and time to publish the announcement at."))
+        if publish_at is None:
+            raise ValidationError(_("Enter the date and time to publish the announcement at."))
+    elif current is not None and current.published_at is not None and current.published_at <= now:
+        publish_at = current.published_at  # already published: edited, not published again
+    else:
+        publish_at = now
+    unit = p.get("unit_id", "").strip()
+    if unit and not unit.isdigit():
+        raise ValidationError(_("Choose who the announcement is for."))
+    return AnnouncementInput(
+        text=p.get("text", ""),
+        unit_id=int(unit) if unit else None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        all_day=bool(p.get("all_day")),
+        publish_at=publish_at,
+    )
+
+
+def _announcement_form(
+    request: HttpRequest, announcement: Any | None, *, title: str, error: str = ""
+) -> HttpResponse:
+    if error:  # what was typed comes back as it was
+        p = request.POST
+        names = ("text", "unit_id", "starts_at", "ends_at", "publish", "publish_at")
+        fields: dict[str, Any] = {name: p.get(name, "") for name in names}
+        fields["all_day"] = bool(p.get("all_day"))
+    else:
+        fields = _announcement_fields(announcement)
+    units = [
+        (unit.pk, "\u00a0\u00a0" * (unit.depth - 1) + unit.name)
+        for unit in admin_selectors.org_unit_list(_viewer(request))
+        if unit.parent_id is not None  # the root is the whole company
+    ]
+    published = announcement is not None and announcement.state in ("active", "ended")
+    return _page_render(
+        request,
+        "console/announcement.html",
+        {
+            "title": title,
+            "announcement": announcement,
+            "f": fields,
+            "units": units,
+            "published": published,
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
+
+
+@admin_view
+@require_http_methods(["GET", "POST"])
+def announcement_new(request: HttpRequest, admin: Employee) -> HttpResponse:
+    from announcements.services import announcement_create
+
+    error = ""
+    if request.method == "POST":
+        try:
+            created = announcement_create(
+                actor=admin, data=_announcement_input(request.POST, None), ip=client_ip(request)
+            )
+            return _done(request, _announcement_saved(created, new=True), "web:console:announcements")
+        except ValidationError as exc:
+            error = _error(exc)
+    return _announcement_form(request, None, title=_("New announcement"), error=error)
+
+
+@admin_view
+@require_http_methods(["GET", "POST"])
+def announcement_edit(request: HttpRequest, admin: Employee, announcement_id: int) -> HttpResponse:
+    from announcements.selectors import announcement_admin_get
+    from announcements.services import announcement_update
+
+    found = announcement_admin_get(announcement_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            changed = announcement_update(
+                actor=admin,
+                announcement=found,
+                data=_announcement_input(request.POST, found),
+                ip=client_ip(request),
+            )
+            return _done(request, _announcement_saved(changed, new=False), "web:console:announcements")
+        except ValidationError as exc:
+            error = _error(exc)
+    return _announcement_form(request, found, title=_("Edit announcement"), error=error)
+
+
+def _announcement_saved(announcement: Any, *, new: bool) -> str:
+    from frontend.templatetags.web import full_time
+
+    if announcement.published_at is None:
+        return _("The announcement was saved as a draft.")
+    if announcement.published_at > timezone.now():
+        return _("The announcement will be published on %(when)s.") % {
+            "when": full_time(announcement.published_at)
+        }
+    return _("The announcement was published.") if new else _("The announcement was saved.")
+
+
+@admin_view
+@require_POST
+def announcement_delete(request: HttpRequest, admin: Employee, announcement_id: int) -> HttpResponse:
+    from announcements.selectors import announcement_admin_get
+    from announcements.services import announcement_delete as delete
+
+    delete(actor=admin, announcement=announcement_admin_get(announcement_id), ip=client_ip(request))
+    return _done(request, _("The announcement was deleted."), "web:console:announcements")
+
+
 # -- moderation ------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,8 @@ PAGES = [
     "/admin-console/employees/new/",
     "/admin-console/import/",
     "/admin-console/policy/",
+    "/admin-console/announcements/",
+    "/admin-console/announcements/new/",
     "/admin-console/moderation/",
     "/admin-console/audit/",
     "/admin-console/settings/",
@@ -58,18 +60,31 @@ KOREAN_HEADINGS = {
     "/admin-console/employees/new/": "직원 추가",
     "/admin-console/import/": "인사 정보 가져오기",
     "/admin-console/policy/": "정책",
+    "/admin-console/announcements/": "공지",
+    "/admin-console/announcements/new/": "새 공지",
     "/admin-console/moderation/": "신고 관리",
     "/admin-console/audit/": "감사 로그",
     "/admin-console/settings/": "회사 설정",
     "/admin-console/view-as/": "직원 시점으로 보기",
 }
-KOREAN_NAV = ["개요", "조직도", "직급", "직원", "인사 정보 가져오기", "정책", "신고 관리", "감사 로그"]
+KOREAN_NAV = [
+    "개요",
+    "조직도",
+    "직급",
+    "직원",
+    "인사 정보 가져오기",
+    "정책",
+    "신고 관리",
+    "감사 로그",
+    "공지",
+]
 ENGLISH_NAV = [
     ">Overview<",
     ">Organisation<",
     ">Ranks<",
     ">Employees<",
     ">Policy<",
+    ">Announcements<",
     ">Moderation<",
     ">Audit log<",
 ]
