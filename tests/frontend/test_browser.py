@@ -634,3 +634,66 @@ def test_a_post_scheduled_from_the_composer_is_listed_then_cancelled(cast: Cast,
     assert page.locator("li.scheduled-item").count() == 0
     assert any("취소할까요" in d for d in session.dialogs)
     assert session.problems == []
+
+
+def test_an_announcement_from_the_console_is_read_and_reacted_to_on_home(cast: Cast, browser: Any) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from tests.conftest import ADMIN_PASSWORD
+
+    text = f"내일은 전사 대청소의 날입니다 {cast.suffix}"
+    # For a unit of the cast's: deleting the unit at the end deletes the announcement.
+    team = cast.units[1]  # 영업1팀, the colleague's unit
+    day = (timezone.now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Seoul"))
+    admin = Session(browser, cast.base)
+    colleague = Session(browser, cast.base)
+
+    # --- the admin writes it in the console, for one team, published now ------------------------
+    page = admin.page
+    page.goto("/login/")
+    page.fill("#id_username", "admin@acme.example")
+    page.fill("#id_password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(cast.base + "/")
+    page.goto("/admin-console/")
+    page.click("nav.console-nav a[href='/admin-console/announcements/']")
+    page.click("#new-announcement")
+    page.fill("#id_text", text)
+    page.select_option("#id_unit_id", str(team.pk))
+    page.fill("#id_starts_at", day.strftime("%Y-%m-%dT15:00"))
+    page.fill("#id_ends_at", day.strftime("%Y-%m-%dT17:00"))
+    page.click("#announcement-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/admin-console/announcements/$"))
+    row = page.locator("tr.announcement-row", has_text=text[:20])
+    assert "게시 중" in row.inner_text() and team.name in row.inner_text()
+    admin.shot("console-announcements")
+
+    # --- a colleague in the team sees it on Home, reacts 🎉 and marks it read ---------------------
+    colleague.sign_in(cast.colleague)
+    cpage = colleague.page
+    card = cpage.locator("#announcements article.announcement", has_text=text)
+    card.wait_for()
+    assert f"{day.year}년 {day.month}월 {day.day}일" in card.inner_text() and team.name in card.inner_text()
+    assert cpage.locator("#announcements-badge").get_attribute("data-count") == "1"
+    colleague.shot("home-announcement")
+    card.locator("details.reaction-picker summary").click()
+    card.locator("button.reaction-choice", has_text="🎉").click()
+    chip = card.locator("button.reaction", has_text="🎉")
+    eventually(lambda: chip.get_attribute("aria-pressed") == "true", what="the 🎉 chip is pressed")
+    assert chip.locator(".n").inner_text() == "1"
+    card.locator("form.dismiss button").click()
+    eventually(lambda: card.count() == 0, what="the announcement leaves Home")
+    eventually(
+        lambda: cpage.locator("#announcements-badge").get_attribute("data-count") == "0",
+        what="the badge clears",
+    )
+    cpage.click("#nav-announcements")
+    cpage.wait_for_url(re.compile(r"/announcements/$"))
+    listed = cpage.locator("article.announcement.read", has_text=text)
+    assert listed.count() == 1 and "🎉" in listed.inner_text()
+    colleague.shot("announcements")
+    for session in (admin, colleague):
+        assert session.problems == [], session.problems
