@@ -58,7 +58,7 @@ def test_an_active_announcement_heads_home_with_its_time_span_and_reactions(offi
     assert html.index('id="announcements"') < html.index('id="composer')  # above the composer
     card = html[html.index(f'id="announcement-{made.pk}"') :]
     card = card[: card.index("</article>")]
-    assert "📣" in card and "공지" in card and "금요일 전사 타운홀" in card
+    assert "※" in card and "공지" in card and "금요일 전사 타운홀" in card
     # Mentions and hashtags link on the host in use, as in posts.
     assert 'href="/@lee"' in card and 'href="/tags/' in card
     assert "2026년 12월 4일" in card and "4:00" in card and "5:30" in card  # in Seoul's time

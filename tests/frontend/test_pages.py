@@ -458,7 +458,7 @@ def messages_badge(client: Client, path: str = "/") -> int:
         assert empty and inside == ""
     else:
         assert not empty
-        assert f'<span aria-hidden="true">{n}</span><span class="sr-only">{n} ' in inside
+        assert f'<span aria-hidden="true">{n}</span><span class="sr-only">읽지 않은 대화 {n}개</span>' in inside
     return n
 
 
