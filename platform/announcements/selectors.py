@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from announcements.models import Announcement, AnnouncementReaction, AnnouncementRead
+from announcements.models import Announcement, AnnouncementReaction, AnnouncementRead, AnnouncementState
 from directory.models import Employee
 from policy import Viewer
 
@@ -52,12 +52,7 @@ def announcement_is_for(viewer: Viewer, unit_id: int | None) -> bool:
 
 def announcement_is_current(announcement: Announcement) -> bool:
     """``_shown_to``'s time conditions as a predicate: published (its time has come) and not over."""
-    now = timezone.now()
-    return (
-        announcement.published_at is not None
-        and announcement.published_at <= now
-        and (announcement.ends_at is None or announcement.ends_at > now)
-    )
+    return announcement.state is AnnouncementState.ACTIVE
 
 
 def _read(viewer: Viewer) -> Exists:

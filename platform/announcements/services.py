@@ -11,10 +11,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from announcements.models import Announcement, AnnouncementReaction, AnnouncementRead
+from announcements.models import Announcement, AnnouncementReaction, AnnouncementRead, AnnouncementState
 from audit.services import audit_record
 from common.oncommit import after_commit
 from directory.administration import require_admin
@@ -100,7 +99,7 @@ def _streamed(announcement: Announcement, *, was_out: bool = False, was_unit: in
 
 def _is_out(announcement: Announcement) -> bool:
     """Published already: apps may hold it (an ended one too, read before it ended)."""
-    return announcement.published_at is not None and announcement.published_at <= timezone.now()
+    return announcement.state in (AnnouncementState.ACTIVE, AnnouncementState.ENDED)
 
 
 def _fill(announcement: Announcement, data: AnnouncementInput) -> None:
