@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -130,52 +131,42 @@ def reaction_choices(item: Any) -> list[str]:
     return [e for e in COMMON_REACTIONS if not present.get(e) and (e in present or not full)]
 
 
-def _page_viewer(request: Any) -> Viewer:
-    """The page's own reader when it has one (``employee_view``): what it read once (keyword filters)
-    is not read again for the badges."""
+def _badge(context: template.Context, given: str, count: Callable[[Viewer], int]) -> int:
+    """A nav badge's number: none for someone signed out; the page's own when it read it already
+    (``context[given]``); else ``count`` for the page's own reader when it has one (``employee_view``),
+    so that what it read once (keyword filters) is not read again for the badges."""
     from policy import Viewer
 
-    return getattr(request, "viewer", None) or Viewer.of(request.user)
+    request = context.get("request")
+    if request is None or not getattr(request.user, "is_authenticated", False):
+        return 0
+    if given in context:
+        return int(context[given])
+    return count(getattr(request, "viewer", None) or Viewer.of(request.user))
 
 
 @register.simple_tag(takes_context=True)
 def unread_count(context: template.Context) -> int:
-    request = context.get("request")
-    if request is None or not getattr(request.user, "is_authenticated", False):
-        return 0
-    if "unread" in context:
-        return int(context["unread"])
+    """The Notifications badge."""
     from frontend.selectors import unread_notifications
 
-    return unread_notifications(_page_viewer(request))
+    return _badge(context, "unread", unread_notifications)
 
 
 @register.simple_tag(takes_context=True)
 def unread_conversations(context: template.Context) -> int:
-    """The Messages badge's count; a page that read every conversation already passes it."""
-    request = context.get("request")
-    if request is None or not getattr(request.user, "is_authenticated", False):
-        return 0
-    if "unread_conversations" in context:
-        return int(context["unread_conversations"])
+    """The Messages badge; a page that read every conversation already passes it."""
     from frontend.selectors import unread_conversations as count
 
-    return count(_page_viewer(request))
+    return _badge(context, "unread_conversations", count)
 
 
 @register.simple_tag(takes_context=True)
 def unread_announcement_count(context: template.Context) -> int:
-    """The nav's announcement badge: from the page when it listed them (Home, Announcements),
-    else one count."""
-    request = context.get("request")
-    if request is None or not getattr(request.user, "is_authenticated", False):
-        return 0
-    if "announcements_unread" in context:
-        return int(context["announcements_unread"])
+    """The Announcements badge; Home and the Announcements page, which list them, pass it."""
     from announcements.selectors import unread_announcement_count as count
-    from policy import Viewer
 
-    return count(getattr(request, "viewer", None) or Viewer.of(request.user))
+    return _badge(context, "announcements_unread", count)
 
 
 def _card_args(context: template.Context) -> dict[str, Any]:
