@@ -5,6 +5,7 @@ else's is missing (404), as a post they may not see is."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.aggregates import BoolOr
 from django.db import connection
@@ -50,8 +51,13 @@ _READ_SQL = """EXISTS (
 def _shown(viewer: Viewer, sql: str, **values: object) -> RawQuerySet[Announcement]:
     """The announcements shown to an active ``viewer`` among those ``sql`` (after ``_SHOWN_SQL``'s
     WHERE, "AND …", then any ORDER BY) keeps, each with ``read``."""
-    params = {"now": timezone.now(), "units": list(viewer.unit_ancestor_ids), "me": viewer.id, **values}
+    params = {**_params(viewer), **values}
     return Announcement.objects.raw(f"SELECT a.*, {_READ_SQL} AS read {_SHOWN_SQL} {sql}", params)
+
+
+def _params(viewer: Viewer) -> dict[str, Any]:
+    """The values ``_SHOWN_SQL`` and ``_READ_SQL`` name."""
+    return {"now": timezone.now(), "units": list(viewer.unit_ancestor_ids), "me": viewer.id}
 
 
 def announcement_is_for(viewer: Viewer, unit_id: int | None) -> bool:
@@ -117,9 +123,8 @@ def announcement_get(viewer: Viewer, announcement_id: int | str) -> Announcement
 
 def announcement_item(viewer: Viewer, announcement: Announcement) -> AnnouncementItem:
     """One announcement as the reader sees it now: read or not, reactions with their own marked."""
-    announcement.read = AnnouncementRead.objects.filter(  # type: ignore[attr-defined]
-        announcement=announcement, employee_id=viewer.id
-    ).exists()
+    read = AnnouncementRead.objects.filter(announcement=announcement, employee=viewer.employee).exists()
+    announcement.read = read  # type: ignore[attr-defined]
     return _items(viewer, [announcement])[0]
 
 
@@ -132,9 +137,8 @@ def announcement_item_for_nobody(announcement: Announcement) -> AnnouncementItem
 def unread_announcement_count(viewer: Viewer) -> int:
     if not viewer.is_active:
         return 0
-    params = {"now": timezone.now(), "units": list(viewer.unit_ancestor_ids), "me": viewer.id}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) {_SHOWN_SQL} AND NOT {_READ_SQL}", params)
+        cursor.execute(f"SELECT count(*) {_SHOWN_SQL} AND NOT {_READ_SQL}", _params(viewer))
         return int(cursor.fetchone()[0])
 
 
