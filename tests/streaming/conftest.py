@@ -76,8 +76,14 @@ def localhost_is_loopback() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loopback) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    with serve_world(django_db_blocker, tmp_path_factory) as made:
+def world(  # type: ignore[no-untyped-def]
+    request, django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loopback
+) -> Iterator[World]:
+    """The module's people and a stream server; a module that needs other server settings (periodic
+    checks minutes apart, or seconds apart) names them in ``SERVER_SETTINGS``."""
+    settings_module = getattr(request.module, "SERVER_SETTINGS", None)
+    extra_env = {"DJANGO_SETTINGS_MODULE": settings_module} if settings_module else None
+    with serve_world(django_db_blocker, tmp_path_factory, extra_env=extra_env) as made:
         yield made
 
 

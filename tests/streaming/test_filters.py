@@ -22,16 +22,13 @@ from filters.services import KeywordChange, filter_create, filter_delete, filter
 from posts import services as posts
 from posts.models import Audience
 from posts.services import PollSpec
-from tests.streaming.conftest import SSEClient, World, bearer_stream, is_post, serve_world
+from tests.streaming.conftest import SSEClient, World, bearer_stream, is_post
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loopback) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    extra_env = {"DJANGO_SETTINGS_MODULE": "tests.streaming.settings_no_periodic_checks"}
-    with serve_world(django_db_blocker, tmp_path_factory, extra_env=extra_env) as made:
-        yield made
+# The stream server's settings (the ``world`` fixture of tests/streaming/conftest.py).
+SERVER_SETTINGS = "tests.streaming.settings_no_periodic_checks"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ refreshes its viewers every second (settings_quick_periodic_checks)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,18 +16,15 @@ from oauth2_provider.models import AccessToken
 from directory.models import Employee
 from posts import services as posts
 from posts.models import Audience
-from tests.streaming.conftest import SSEClient, World, bearer_stream, is_post, serve_world
+from tests.streaming.conftest import SSEClient, World, bearer_stream, is_post
 
 pytestmark = pytest.mark.slow
 
 WITHIN = 4.0  # seconds: a re-check or refresh (every 0.5 s / 1 s) plus delivery, with room for a busy CI
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory, localhost_is_loopback) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    extra_env = {"DJANGO_SETTINGS_MODULE": "tests.streaming.settings_quick_periodic_checks"}
-    with serve_world(django_db_blocker, tmp_path_factory, extra_env=extra_env) as made:
-        yield made
+# The stream server's settings (the ``world`` fixture of tests/streaming/conftest.py).
+SERVER_SETTINGS = "tests.streaming.settings_quick_periodic_checks"
 
 
 def received_before(stream: SSEClient, marker_id: int) -> set[int]:
