@@ -112,19 +112,19 @@ def _fill(announcement: Announcement, data: AnnouncementInput) -> None:
     announcement.published_at = data.publish_at
 
 
+def _audited(actor: Employee, verb: str, announcement: Announcement, ip: str | None, **change: Any) -> None:
+    """An ``announcement.<verb>`` entry in the audit log, with ``before`` and/or ``after``."""
+    target = ("announcement", str(announcement.pk), announcement.text[:60])
+    audit_record(actor=actor, action=f"announcement.{verb}", target=target, ip=ip, **change)
+
+
 @transaction.atomic
 def announcement_create(*, actor: Employee, data: AnnouncementInput, ip: str | None = None) -> Announcement:
     require_admin(actor)
     announcement = Announcement(created_by=actor)
     _fill(announcement, _checked(data))
     announcement.save()
-    audit_record(
-        actor=actor,
-        action="announcement.create",
-        target=("announcement", str(announcement.pk), announcement.text[:60]),
-        after=snapshot(announcement),
-        ip=ip,
-    )
+    _audited(actor, "create", announcement, ip, after=snapshot(announcement))
     _streamed(announcement)
     return announcement
 
@@ -140,14 +140,7 @@ def announcement_update(
     announcement.save()
     after = snapshot(announcement)
     if after != before:
-        audit_record(
-            actor=actor,
-            action="announcement.update",
-            target=("announcement", str(announcement.pk), announcement.text[:60]),
-            before=before,
-            after=after,
-            ip=ip,
-        )
+        _audited(actor, "update", announcement, ip, before=before, after=after)
     _streamed(announcement, was_out=was_out, was_unit=was_unit)
     return announcement
 
@@ -155,13 +148,7 @@ def announcement_update(
 @transaction.atomic
 def announcement_delete(*, actor: Employee, announcement: Announcement, ip: str | None = None) -> None:
     require_admin(actor)
-    audit_record(
-        actor=actor,
-        action="announcement.delete",
-        target=("announcement", str(announcement.pk), announcement.text[:60]),
-        before=snapshot(announcement),
-        ip=ip,
-    )
+    _audited(actor, "delete", announcement, ip, before=snapshot(announcement))
     _streamed(announcement, was_out=_is_out(announcement), was_unit=announcement.unit_id)
     announcement.delete()
 
